@@ -1,0 +1,67 @@
+from zoneinfo import available_timezones
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, widgets
+from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
+
+from ..forms import BaseForm, at_most, required, text
+from ..models import ROLES
+from ..accounts.forms import PASSWORD_RULE
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def valid_timezone(form, field):
+    if field.data not in available_timezones():
+        raise ValidationError("请填写有效的时区，例如 Asia/Shanghai。")
+
+
+class EstateForm(BaseForm):
+    name = text("小区名称", 100, required("请填写小区名称。"))
+    address = text("地址", 200)
+    timezone = text("时区", 64, required("请填写时区。"), valid_timezone, default="Asia/Shanghai")
+    active = BooleanField("启用", default=True)
+
+
+class BuildingForm(BaseForm):
+    name = text("楼栋名称", 50, required("请填写楼栋名称，例如 3号楼。"))
+
+
+class UnitForm(BaseForm):
+    number = text("房号", 30, required("请填写房号，例如 2-301。"))
+    floor = IntegerField("楼层", [Optional(), NumberRange(-10, 200, "楼层应在 -10 到 200 之间。")])
+    note = text("备注", 200)
+
+    def validate_floor(self, field):
+        if field.raw_data and field.raw_data[0].strip() and field.data is None:
+            raise ValidationError("楼层请填写整数。")
+
+
+class UnitImportForm(BaseForm):
+    file = FileField("CSV 文件", [FileRequired("请选择要导入的 CSV 文件。")])
+
+
+USERNAME_RULE = Regexp(r"^[A-Za-z0-9_.-]{2,40}$",
+                       message="用户名只能用 2–40 位字母、数字、下划线、点或短横线。")
+
+
+class UserForm(BaseForm):
+    display_name = text("姓名", 40, required("请填写姓名。"))
+    phone = text("手机号", 20, Optional(),
+                 Regexp(r"^1\d{10}$", message="请填写 11 位手机号，以 1 开头。"))
+    roles = CheckboxesField("岗位", choices=list(ROLES.items()),
+                            validators=[required("请至少选择一个岗位。")])
+    estates = CheckboxesField("所属小区", coerce=int)
+    active = BooleanField("账号启用", default=True)
+
+
+class NewUserForm(UserForm):
+    username = text("用户名", 40, required("请填写用户名。"), USERNAME_RULE)
+    password = PasswordField("初始密码", [required("请填写初始密码。"), PASSWORD_RULE])
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField("新密码", [required("请填写新密码。"), PASSWORD_RULE, at_most(128)])

@@ -1,0 +1,50 @@
+"""Configuration in one place: defaults, then WYAPP_* environment, then a test mapping."""
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "COMPANY_NAME": "示范物业服务有限公司",
+    "TIMEZONE": "Asia/Shanghai",
+    "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,  # a shift is longer than Flask-WTF's default hour
+    "TRUSTED_PROXIES": 0,
+    "QUEUE_URL": "",
+}
+
+# WYAPP_<NAME> environment variables read by load(); the README lists the same.
+ENVIRONMENT = ("DATA_DIR", "DATABASE_URL", "SECRET_KEY", "COMPANY_NAME", "TIMEZONE",
+               "TRUSTED_PROXIES", "QUEUE_URL")
+
+
+def load(test_config=None):
+    """Return the app's configuration as a dict."""
+    config = dict(DEFAULTS)
+    config["DATA_DIR"] = "instance"
+    for name in ENVIRONMENT:
+        value = os.environ.get(f"WYAPP_{name}")
+        if value:
+            config[name] = value
+    config.update(test_config or {})
+
+    data_dir = Path(config["DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config["DATA_DIR"] = str(data_dir)
+    config.setdefault("DATABASE_URL", f"sqlite:///{data_dir / 'wyapp.sqlite3'}")
+    config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _kept_secret(data_dir / "secret_key")
+    return config
+
+
+def _kept_secret(path):
+    """A secret generated on first start and kept in the data dir, readable by its owner only."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,90 @@
+"""The deferred database, the base model, per-request connections and the migrations runner.
+
+Migrations come in groups, one per feature. A group none of whose migrations ran yet
+(a new database, or a feature added to an old one) gets its current tables created and
+all its migrations marked as applied; a group that has run some gets the rest, in order.
+"""
+from datetime import UTC, datetime
+
+from peewee import CharField, DatabaseProxy, DateTimeField, Model, SqliteDatabase
+from playhouse.db_url import connect
+from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000,
+                  "synchronous": "normal"}
+
+
+def utcnow():
+    """Naive UTC, as every DateTimeField stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def make_database(url):
+    """A peewee database for a URL: sqlite:///path or postgresql://user@host/db."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    return connect(url, autorollback=True)
+
+
+def init_app(app):
+    db.initialize(make_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def _open():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+
+class MigrationGroup:
+    """One feature's tables and the migrations that take an older database to them.
+
+    `migrations` is a list of (name, function(migrator)) in order; names never change.
+    """
+
+    def __init__(self, name, models, migrations=()):
+        self.name, self.models, self.migrations = name, list(models), list(migrations)
+
+
+class SchemaMigration(BaseModel):
+    name = CharField(primary_key=True)
+    applied_at = DateTimeField(default=utcnow)
+
+
+def migrate(groups):
+    """Bring the database to the current schema; safe to run any number of times.
+
+    Returns the names of the migrations applied by this call.
+    """
+    database = db.obj
+    migrator = (SqliteMigrator if isinstance(database, SqliteDatabase) else PostgresqlMigrator)(
+        database)
+    applied_now = []
+    with database.atomic():
+        database.create_tables([SchemaMigration], safe=True)
+        done = {m.name for m in SchemaMigration.select()}
+        for group in groups:
+            names = [f"{group.name}:{name}" for name, _ in group.migrations]
+            if not any(n.startswith(f"{group.name}:") for n in done):
+                database.create_tables(group.models, safe=True)
+                SchemaMigration.insert_many([{"name": n} for n in
+                                             [f"{group.name}:baseline", *names]]).execute()
+                applied_now.append(f"{group.name}:baseline")
+                continue
+            for full_name, (_, step) in zip(names, group.migrations, strict=True):
+                if full_name not in done:
+                    step(migrator)
+                    SchemaMigration.create(name=full_name)
+                    applied_now.append(full_name)
+    return applied_now

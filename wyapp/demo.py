@@ -1,0 +1,45 @@
+"""Demo data: estate 示范花园, its buildings and units, one account per role.
+
+Running it twice changes nothing; each feature adds its own demo data through
+Feature.demo(estate, users), which must be just as idempotent.
+"""
+from .db import db
+from .models import Building, Estate, Unit, User
+
+PASSWORD = "wyapp-demo"  # noqa: S105 — the documented demo password
+USERS = [
+    ("admin", "系统管理员", ["admin"]),
+    ("manager", "王经理", ["manager"]),
+    ("supervisor", "李主管", ["supervisor"]),
+    ("guard", "张保安", ["guard"]),
+    ("gate", "赵门岗", ["gate"]),
+    ("engineer", "陈工", ["engineer"]),
+    ("desk", "刘客服", ["desk"]),
+]
+USERNAMES = [u for u, _, _ in USERS]
+
+
+def create(features):
+    with db.atomic():
+        estate, _ = Estate.get_or_create(name="示范花园",
+                                         defaults={"address": "示范市示范路 88 号"})
+        for b in range(1, 4):
+            building, _ = Building.get_or_create(estate=estate, name=f"{b}号楼")
+            for floor in range(1, 7):
+                for door in (1, 2):
+                    Unit.get_or_create(estate=estate, building=building,
+                                       number=f"{floor}{door:02d}", defaults={"floor": floor})
+        users = {}
+        for username, name, roles in USERS:
+            user = User.get_or_none(User.username == username)
+            if user is None:
+                user = User(username=username, display_name=name)
+                user.set_password(PASSWORD)
+                user.save()
+                user.set_roles(roles)
+                user.set_estates([estate])
+            users[username] = user
+        for feature in features:
+            if feature.demo is not None:
+                feature.demo(estate, users)
+    return estate

@@ -1,0 +1,66 @@
+"""The installable shell: web manifest, service worker, offline page, health check."""
+from flask import Blueprint, current_app, jsonify, render_template, url_for
+
+from . import db as database
+from .features import Feature
+
+bp = Blueprint("shell", __name__)
+
+# Bump when the shell's cached files change: the service worker drops older caches.
+SHELL_VERSION = "2"
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """What a phone needs to install the app to its home screen."""
+    data = {
+        "name": "物业工作台",
+        "short_name": "物业工作台",
+        "lang": "zh-CN",
+        "start_url": url_for("accounts.home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0f766e",
+        "icons": [{"src": url_for("static", filename=f"icons/icon-{size}.png"),
+                   "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any maskable"}
+                  for size in (192, 512)],
+    }
+    response = jsonify(data)
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, served from the root so its scope is the whole app."""
+    shell = [url_for("shell.offline"), url_for("static", filename="css/app.css"),
+             url_for("static", filename="js/app.js"),
+             url_for("static", filename="vendor/htmx.min.js"),
+             url_for("static", filename="icons/icon-192.png")]
+    body = render_template("shell/sw.js", version=SHELL_VERSION, shell=shell,
+                           offline=url_for("shell.offline"))
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    """Shown by the service worker when a page cannot be reached."""
+    return render_template("shell/offline.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the app can query its database, 503 when it cannot."""
+    try:
+        database.db.execute_sql("SELECT 1").fetchone()
+    except Exception as error:  # any database failure means unhealthy, never a 500
+        current_app.logger.warning("health check failed: %s", error)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+feature = Feature(name="shell", blueprint=bp)

@@ -1,0 +1,92 @@
+"""What every page shares: fragment rendering, Vary, the session cookie, error pages, filters."""
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+from . import features
+from .auth import current_estate
+from .models import ROLES, Notification
+
+ERROR_MESSAGES = {
+    400: "请求无效，请刷新页面后重试。",
+    403: "您没有权限访问这个页面。",
+    404: "页面不存在，或者不属于您当前的小区。",
+    405: "不支持这种请求方式。",
+    413: "上传的文件太大。",
+    429: "操作太频繁，请稍后再试。",
+    500: "服务器出错了，我们已记录下来，请稍后再试。",
+}
+
+
+def render(template, block=None, **context):
+    """The whole page, or for an htmx request only `block` of it (a named template block)."""
+    if block and request.htmx and not request.htmx.boosted:
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over https (also via a proxy)."""
+
+    def get_cookie_secure(self, app):
+        return app.config["SESSION_COOKIE_SECURE"] or request.is_secure
+
+
+def local_time(value, fmt="%Y-%m-%d %H:%M"):
+    """A stored naive-UTC datetime shown in the estate's time zone."""
+    if value is None:
+        return ""
+    estate = current_estate() if current_user.is_authenticated else None
+    zone = ZoneInfo(estate.timezone if estate else current_app.config["TIMEZONE"])
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime(fmt)
+
+
+def init_app(app):
+    app.session_interface = SessionInterface()
+    app.jinja_env.filters["local_time"] = local_time
+
+    @app.after_request
+    def vary_on_htmx(response):
+        if response.mimetype == "text/html":
+            response.vary.add("HX-Request")
+        return response
+
+    @app.context_processor
+    def shell_context():
+        if not current_user.is_authenticated:
+            return {"ROLES": ROLES}
+        estate = current_estate()
+        nav = features.nav_for(app.extensions["wyapp.features"], current_user)
+        badges = {i.endpoint: i.badge(current_user, estate) for i in nav
+                  if i.badge and estate is not None}
+        return {"ROLES": ROLES, "estate": estate, "nav": nav, "nav_badges": badges,
+                "unread": Notification.unread_count(current_user, estate) if estate else 0}
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, "页面已过期或来源不明（CSRF 校验失败），请刷新后重试。")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        described = error.description if isinstance(error.description, str) and \
+            any("\u4e00" <= ch <= "\u9fff" for ch in error.description) else None
+        return _error_page(error.code, described)
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_page(500)
+
+
+def _error_page(code, message=None):
+    g.setdefault("error_code", code)
+    message = message or ERROR_MESSAGES.get(code, "请求无法完成。")
+    try:
+        return render("errors/error.html", "content", code=code, message=message), code
+    except Exception:  # the error page itself must never fail: fall back to plain text
+        return f"{code} {message}", code, {"Content-Type": "text/plain; charset=utf-8"}
