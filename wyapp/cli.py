@@ -41,6 +41,16 @@ def demo_command(if_empty):
     click.echo("演示数据已就绪：用户名 " + " ".join(demo.USERNAMES) + "，密码 " + demo.PASSWORD)
 
 
+@cli.command("tick")
+@with_appcontext
+def tick_command():
+    """Run the periodic jobs once (for cron, when no huey worker runs)."""
+    from .tasks import run_periodic
+    with db.connection_context():
+        for name, result in run_periodic().items():
+            click.echo(f"{name}: {result}")
+
+
 @cli.command("create-user")
 @click.argument("username")
 @click.option("--name", "display_name", help="姓名 (defaults to the username)")

@@ -6,6 +6,7 @@ all its migrations marked as applied; a group that has run some gets the rest, i
 """
 from datetime import UTC, datetime
 
+from flask import request
 from peewee import CharField, DatabaseProxy, DateTimeField, Model, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
@@ -31,7 +32,12 @@ def make_database(url):
     """A peewee database for a URL: sqlite:///path or postgresql://user@host/db."""
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS)
-    return connect(url, autorollback=True)
+    return connect(url)
+
+
+# Endpoints that need no connection, or (healthz) open and check their own.
+NO_DATABASE = {"static", "shell.healthz", "shell.service_worker", "shell.manifest",
+               "shell.offline"}
 
 
 def init_app(app):
@@ -39,7 +45,8 @@ def init_app(app):
 
     @app.before_request
     def _open():
-        db.connect(reuse_if_open=True)
+        if request.endpoint not in NO_DATABASE:
+            db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):

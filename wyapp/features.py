@@ -42,6 +42,7 @@ class Feature:
     home_panels: list = field(default_factory=list)
     demo: object = None  # callable(estate, users_by_name), idempotent
     cli: list = field(default_factory=list)  # click commands added to `wyapp`
+    periodic: list = field(default_factory=list)  # callables(now_utc) run by `tick`
 
 
 def enabled():

@@ -34,7 +34,7 @@ def at_most(n):
 def text(label, n, *validators, **kwargs):
     """A stripped text field of at most n characters."""
     return StringField(label, [*validators, at_most(n)],
-                       filters=[lambda v: v.strip() if isinstance(v, str) else v], **kwargs)
+                       filters=[lambda v: v.strip() if isinstance(v, str) else ""], **kwargs)
 
 
 class FieldError(ValidationError):

@@ -2,8 +2,17 @@
 from datetime import timedelta
 
 from flask_login import UserMixin
-from peewee import (JOIN, BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField,
-                    IntegerField, TextField, fn)
+from peewee import (
+    JOIN,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    fn,
+)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import BaseModel, MigrationGroup, utcnow

@@ -1,6 +1,7 @@
 """What every page shares: fragment rendering, Vary, the session cookie, error pages, filters."""
 from zoneinfo import ZoneInfo
 
+import peewee
 from flask import current_app, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
@@ -20,6 +21,7 @@ ERROR_MESSAGES = {
     413: "上传的文件太大。",
     429: "操作太频繁，请稍后再试。",
     500: "服务器出错了，我们已记录下来，请稍后再试。",
+    503: "数据库暂时无法连接，请稍后再试。",
 }
 
 
@@ -76,6 +78,12 @@ def init_app(app):
         described = error.description if isinstance(error.description, str) and \
             any("\u4e00" <= ch <= "\u9fff" for ch in error.description) else None
         return _error_page(error.code, described)
+
+    @app.errorhandler(peewee.OperationalError)
+    @app.errorhandler(peewee.InterfaceError)
+    def database_down(error):
+        app.logger.error("database unavailable on %s: %s", request.path, error)
+        return _error_page(503)
 
     @app.errorhandler(Exception)
     def server_error(error):

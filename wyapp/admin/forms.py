@@ -2,11 +2,12 @@ from zoneinfo import available_timezones
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
+from ..accounts.forms import PASSWORD_RULE
 from ..forms import BaseForm, at_most, required, text
 from ..models import ROLES
-from ..accounts.forms import PASSWORD_RULE
 
 
 class CheckboxesField(SelectMultipleField):
@@ -52,7 +53,7 @@ class UserForm(BaseForm):
     display_name = text("姓名", 40, required("请填写姓名。"))
     phone = text("手机号", 20, Optional(),
                  Regexp(r"^1\d{10}$", message="请填写 11 位手机号，以 1 开头。"))
-    roles = CheckboxesField("岗位", choices=list(ROLES.items()),
+    roles = CheckboxesField("岗位", choices=[SelectChoice(k, v) for k, v in ROLES.items()],
                             validators=[required("请至少选择一个岗位。")])
     estates = CheckboxesField("所属小区", coerce=int)
     active = BooleanField("账号启用", default=True)

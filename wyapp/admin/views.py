@@ -1,14 +1,22 @@
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from peewee import JOIN, IntegrityError, fn
+from wtforms.fields.choices import SelectChoice
 
 from ..auth import role_required
 from ..db import db
 from ..documents import render_pdf
 from ..models import Building, Estate, Unit, User
 from ..web import render
-from .forms import (BuildingForm, EstateForm, NewUserForm, ResetPasswordForm, UnitForm,
-                    UnitImportForm, UserForm)
+from .forms import (
+    BuildingForm,
+    EstateForm,
+    NewUserForm,
+    ResetPasswordForm,
+    UnitForm,
+    UnitImportForm,
+    UserForm,
+)
 from .services import ImportRejected, import_units
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -129,7 +137,7 @@ def users():
 def _user_form(form_class, user):
     form = form_class(obj=user, roles=sorted(user.roles) if user.id else [],
                       estates=[e.id for e in user.estates()] if user.id else [])
-    form.estates.choices = [(e.id, e.name) for e in Estate.active_ones()]
+    form.estates.choices = [SelectChoice(e.id, e.name) for e in Estate.active_ones()]
     return form
 
 

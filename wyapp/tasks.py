@@ -1,0 +1,62 @@
+"""The task queue: huey over SQLite in the data dir by default, Redis with WYAPP_QUEUE_URL.
+
+Start a worker with `huey_consumer wyapp.tasks.huey` (it also runs the periodic jobs);
+`wyapp tick` does one periodic pass for a cron set-up without a worker. Tests set
+`huey.immediate = True`, which runs each task inline through the consumer's own code.
+"""
+import os
+from functools import wraps
+
+from flask import current_app, has_app_context
+from huey import RedisHuey, SqliteHuey, crontab
+
+from .db import db, utcnow
+
+
+def _make_huey():
+    url = os.environ.get("WYAPP_QUEUE_URL", "")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("wyapp", url=url)
+    data_dir = os.path.abspath(os.environ.get("WYAPP_DATA_DIR", "instance"))
+    os.makedirs(data_dir, exist_ok=True)
+    return SqliteHuey("wyapp", filename=os.path.join(data_dir, "queue.sqlite3"))
+
+
+huey = _make_huey()
+_worker_app = None
+
+
+def in_app(task):
+    """Run `task` inside an app context with a database connection (worker or request)."""
+    @wraps(task)
+    def run(*args, **kwargs):
+        global _worker_app
+        if has_app_context():
+            with db.connection_context():
+                return task(*args, **kwargs)
+        if _worker_app is None:
+            from . import create_app
+            _worker_app = create_app()
+        with _worker_app.app_context(), db.connection_context():
+            return task(*args, **kwargs)
+    return run
+
+
+def run_periodic(now=None):
+    """One pass of every feature's periodic job (close rounds, raise alerts, purge…).
+
+    Returns {feature name: what its job returned}. Each job must be safe to run late,
+    twice, or not at all for a while: state is also computed from the clock on read.
+    """
+    now = now or utcnow()
+    results = {}
+    for feature in current_app.extensions["wyapp.features"]:
+        for job in feature.periodic:
+            results[f"{feature.name}.{job.__name__}"] = job(now)
+    return results
+
+
+@huey.periodic_task(crontab(minute="*"), retries=0)
+@in_app
+def tick():
+    return run_periodic()
