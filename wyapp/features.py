@@ -8,6 +8,7 @@ from importlib import import_module
 
 ENABLED = (
     "wyapp.shell",
+    "wyapp.photos",
     "wyapp.accounts",
     "wyapp.admin",
 )

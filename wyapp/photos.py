@@ -1,0 +1,98 @@
+"""Photos attached to records (work orders, incidents, inspection items…).
+
+An upload is accepted only if Pillow can decode it as an image (the file name and the
+browser's content type are not trusted), at most 10 MB. It is stored re-encoded as JPEG:
+orientation applied, longest side at most 1600 px, and no EXIF at all (so no GPS
+position leaves the phone's owner's control). Files live under DATA_DIR/photos/ and are
+served only to users of the photo's estate.
+"""
+import hashlib
+import io
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, current_app, send_file
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .auth import estate_required, get_or_404
+from .db import BaseModel, MigrationGroup, utcnow
+from .features import Feature
+from .models import Estate, User
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_SIDE = 1600
+MAX_PIXELS = 60_000_000  # refuse decompression bombs well before memory runs out
+
+
+class PhotoRejected(ValueError):
+    """An upload that is not a usable photo; the message is shown beside the field."""
+
+
+class Photo(BaseModel):
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    path = CharField(max_length=200, unique=True)  # relative to DATA_DIR/photos
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()
+    sha256 = CharField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+
+    def file(self):
+        return Path(current_app.config["DATA_DIR"]) / "photos" / self.path
+
+
+def save_photo(estate, upload, user=None):
+    """Store one uploaded file (a werkzeug FileStorage or bytes) as a Photo."""
+    data = upload if isinstance(upload, bytes) else upload.read(MAX_BYTES + 1)
+    if not data:
+        raise PhotoRejected("照片是空文件，请重新拍摄。")
+    if len(data) > MAX_BYTES:
+        raise PhotoRejected("照片不能超过 10 MB。")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoRejected("照片尺寸过大。")
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            image = image.convert("RGB")
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=85, optimize=True)  # no exif= : EXIF dropped
+    except PhotoRejected:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise PhotoRejected("只能上传照片（JPEG、PNG、WebP 等图片）。") from error
+    body = out.getvalue()
+    relative = f"{estate.id}/{utcnow():%Y%m}/{uuid.uuid4().hex}.jpg"
+    target = Path(current_app.config["DATA_DIR"]) / "photos" / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    return Photo.create(estate=estate, uploaded_by=user, path=relative, width=image.width,
+                        height=image.height, size=len(body),
+                        sha256=hashlib.sha256(body).hexdigest())
+
+
+def save_photos(estate, uploads, user=None, limit=9):
+    """Several uploads (empty file inputs skipped); all accepted or PhotoRejected."""
+    uploads = [u for u in uploads if getattr(u, "filename", None) or isinstance(u, bytes)]
+    if len(uploads) > limit:
+        raise PhotoRejected(f"最多上传 {limit} 张照片。")
+    return [save_photo(estate, u, user) for u in uploads]
+
+
+bp = Blueprint("photos", __name__)
+
+
+@bp.route("/photos/<int:photo_id>.jpg")
+@estate_required
+def show(photo_id):
+    """A stored photo, for users of its estate only."""
+    photo = get_or_404(Photo, photo_id)
+    response = send_file(photo.file(), mimetype="image/jpeg", max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+feature = Feature(name="photos", blueprint=bp,
+                  migrations=MigrationGroup("photos", [Photo]))
