@@ -14,11 +14,12 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,  # a shift is longer than Flask-WTF's default hour
     "TRUSTED_PROXIES": 0,
     "QUEUE_URL": "",
+    "BASE_URL": "",  # printed in QR labels, e.g. https://wy.example.com
 }
 
 # WYAPP_<NAME> environment variables read by load(); the README lists the same.
 ENVIRONMENT = ("DATA_DIR", "DATABASE_URL", "SECRET_KEY", "COMPANY_NAME", "TIMEZONE",
-               "TRUSTED_PROXIES", "QUEUE_URL")
+               "TRUSTED_PROXIES", "QUEUE_URL", "BASE_URL")
 
 
 def load(test_config=None):

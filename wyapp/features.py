@@ -9,6 +9,7 @@ from importlib import import_module
 ENABLED = (
     "wyapp.shell",
     "wyapp.photos",
+    "wyapp.labels",
     "wyapp.accounts",
     "wyapp.admin",
 )
@@ -44,6 +45,7 @@ class Feature:
     demo: object = None  # callable(estate, users_by_name), idempotent
     cli: list = field(default_factory=list)  # click commands added to `wyapp`
     periodic: list = field(default_factory=list)  # callables(now_utc) run by `tick`
+    label_kinds: dict = field(default_factory=dict)  # {kind: view(label)} for /c/<token>
 
 
 def enabled():

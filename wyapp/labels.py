@@ -1,0 +1,90 @@
+"""Printed QR labels and their permanent URL scheme `<base>/c/<token>`.
+
+Labels are glued to walls for years, so this URL never changes. A label points at one
+thing of one kind ("checkpoint", "equipment", …); the feature owning that kind registers a
+view for it with Feature(label_kinds={kind: view}), and /c/<token> dispatches to it.
+Re-issuing a label retires the old token: scanning it then says so, and records nothing.
+"""
+import secrets
+
+from flask import Blueprint, abort, current_app, render_template, request, session
+from flask_login import current_user, login_required
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+
+from .db import BaseModel, MigrationGroup, db, utcnow
+from .features import Feature
+from .models import Estate
+
+
+class Label(BaseModel):
+    token = CharField(max_length=64, unique=True)
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    target_id = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+    retired_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("kind", "target_id"), False),)
+
+    @property
+    def active(self):
+        return self.retired_at is None
+
+    def url(self):
+        return label_url(self.token)
+
+
+def new_token():
+    """128 random bits, URL-safe (22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def issue_label(estate, kind, target_id):
+    """A new label for a target; any earlier label of the same target stops working."""
+    with db.atomic():
+        (Label.update(retired_at=utcnow())
+         .where(Label.kind == kind, Label.target_id == target_id, Label.retired_at.is_null())
+         .execute())
+        return Label.create(token=new_token(), estate=estate, kind=kind, target_id=target_id)
+
+
+def current_label(kind, target_id):
+    return (Label.select().where(Label.kind == kind, Label.target_id == target_id,
+                                 Label.retired_at.is_null()).first())
+
+
+def label_url(token):
+    """The URL printed in the QR code: WYAPP_BASE_URL when set, else this request's host."""
+    base = current_app.config.get("BASE_URL") or request.url_root
+    return f"{base.rstrip('/')}/c/{token}"
+
+
+bp = Blueprint("labels", __name__)
+
+
+def _refuse(title, message, status):
+    return render_template("labels/refused.html", title=title, message=message), status
+
+
+@bp.route("/c/<token>", methods=["GET", "POST"])
+@login_required
+def open_label(token):
+    """A scanned label: hand it to the feature that owns its kind (a GET never writes)."""
+    label = Label.get_or_none(Label.token == token[:64])
+    if label is None:
+        return _refuse("无法识别的标签", "这个二维码不是本系统的有效标签。", 404)
+    if not label.active:
+        return _refuse("标签已作废", "这个标签已经作废（主管已重新发放新标签），本次不记录。"
+                       "请告知主管更换现场标签。", 410)
+    if not current_user.estates().where(Estate.id == label.estate_id).exists():
+        return _refuse("不是您的小区", "这个标签属于其他小区，本次不记录。", 403)
+    session["estate_id"] = label.estate_id  # the label's estate becomes the current one
+    for feature in current_app.extensions["wyapp.features"]:
+        view = feature.label_kinds.get(label.kind)
+        if view is not None:
+            return view(label)
+    abort(404)
+
+
+feature = Feature(name="labels", blueprint=bp, migrations=MigrationGroup("labels", [Label]))
