@@ -1,0 +1,108 @@
+"""Requests per second of the logged-in home page against a bare Flask endpoint.
+
+Both are served by the same gunicorn (2 sync workers) over the same SQLite demo database,
+and hit by the same client (8 threads, new connection per request) for the same time, so
+the ratio home/bare says what the app's own work (session, user, estate, nav, panels,
+template) costs, whatever the machine. Run: `make bench` (or python bench/home_rps.py).
+"""
+import http.client
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECONDS = float(os.environ.get("BENCH_SECONDS", 5))
+THREADS = 8
+
+
+def make_app():
+    """The real app plus one bare endpoint, for gunicorn."""
+    from wyapp import create_app
+
+    app = create_app()
+
+    @app.route("/bench/bare")
+    def bare():
+        return "ok"
+
+    return app
+
+
+def _request(port, path, cookie=None, method="GET", body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    all_headers = {"Cookie": cookie} if cookie else {}
+    all_headers.update(headers or {})
+    conn.request(method, path, body=body, headers=all_headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data
+
+
+def login(port):
+    response, page = _request(port, "/login")
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    body = b"csrf_token=" + token + b"&username=guard&password=wyapp-demo"
+    response, _ = _request(port, "/login", cookie, "POST", body,
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status == 302, response.status
+    return response.getheader("Set-Cookie").split(";")[0]
+
+
+def hammer(port, path, cookie):
+    done, errors, stop = [0], [0], time.monotonic() + SECONDS
+
+    def worker():
+        while time.monotonic() < stop:
+            response, _ = _request(port, path, cookie)
+            if response.status == 200:
+                done[0] += 1
+            else:
+                errors[0] += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.monotonic() - started), errors[0]
+
+
+def main():
+    data_dir = tempfile.mkdtemp(prefix="wyapp-bench-")
+    env = {**os.environ, "WYAPP_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT)}
+    env.pop("WYAPP_DATABASE_URL", None)
+    wyapp = [sys.executable, "-m", "wyapp"]
+    subprocess.run([*wyapp, "demo"], env=env, check=True, capture_output=True)
+    port = 5099
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.home_rps:make_app()"], env=env, cwd=ROOT)
+    try:
+        for _ in range(100):
+            try:
+                _request(port, "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie = login(port)
+        hammer(port, "/bench/bare", None)  # warm-up
+        bare, bare_errors = hammer(port, "/bench/bare", None)
+        home, home_errors = hammer(port, "/", cookie)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"bare Flask endpoint : {bare:8.1f} req/s  ({bare_errors} errors)")
+    print(f"logged-in home page : {home:8.1f} req/s  ({home_errors} errors)")
+    print(f"ratio home/bare     : {home / bare:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
