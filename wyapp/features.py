@@ -12,6 +12,7 @@ ENABLED = (
     "wyapp.labels",
     "wyapp.accounts",
     "wyapp.admin",
+    "wyapp.archive",
 )
 
 
@@ -36,6 +37,28 @@ class HomePanel:
 
 
 @dataclass
+class DocumentKind:
+    """A kind of archived PDF a feature hands to the archive.
+
+    `collect(estate, period)` returns the document's source data as a JSON-able dict (it is
+    embedded in the PDF and compared to spot amendments), or None when there is nothing to
+    file. `period` is "YYYY-MM-DD" for daily kinds, "YYYY-MM" for monthly ones, and a
+    record key (e.g. "WO-12") for per-record kinds, whose `due(estate, now)` lists the keys
+    to file. The template under templates/pdf/ gets the data as `data`.
+    """
+    code: str
+    title: str
+    template: str
+    collect: object
+    cadence: str = "daily"  # daily | monthly | record
+    roles: frozenset = frozenset({"manager", "supervisor"})
+    signatures: tuple = ("制表人", "审核人", "日期")
+    due: object = None  # record kinds: callable(estate, now_utc) -> [period keys]
+    group: str = ""  # e.g. 重大投诉: filed as its own group
+    sections: dict = field(default_factory=dict)  # {data key: 中文名}, to word amendments
+
+
+@dataclass
 class Feature:
     name: str
     blueprint: object = None
@@ -46,10 +69,15 @@ class Feature:
     cli: list = field(default_factory=list)  # click commands added to `wyapp`
     periodic: list = field(default_factory=list)  # callables(now_utc) run by `tick`
     label_kinds: dict = field(default_factory=dict)  # {kind: view(label)} for /c/<token>
+    documents: list = field(default_factory=list)  # DocumentKind handed to the archive
 
 
 def enabled():
     return [import_module(path).feature for path in ENABLED]
+
+
+def document_kinds(features):
+    return {kind.code: kind for f in features for kind in f.documents}
 
 
 def nav_for(features, user):

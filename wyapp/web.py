@@ -2,10 +2,11 @@
 from zoneinfo import ZoneInfo
 
 import peewee
-from flask import current_app, g, render_template, request
+from flask import current_app, g, has_request_context, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
@@ -39,11 +40,12 @@ class SessionInterface(SecureCookieSessionInterface):
         return app.config["SESSION_COOKIE_SECURE"] or request.is_secure
 
 
-def local_time(value, fmt="%Y-%m-%d %H:%M"):
-    """A stored naive-UTC datetime shown in the estate's time zone."""
+@pass_context
+def local_time(context, value, fmt="%Y-%m-%d %H:%M"):
+    """A stored naive-UTC datetime shown in the time zone of the estate being shown."""
     if value is None:
         return ""
-    estate = current_estate() if current_user.is_authenticated else None
+    estate = context.get("estate")
     zone = ZoneInfo(estate.timezone if estate else current_app.config["TIMEZONE"])
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime(fmt)
 
@@ -60,7 +62,7 @@ def init_app(app):
 
     @app.context_processor
     def shell_context():
-        if not current_user.is_authenticated:
+        if not has_request_context() or not current_user.is_authenticated:
             return {"ROLES": ROLES}
         estate = current_estate()
         nav = features.nav_for(app.extensions["wyapp.features"], current_user)

@@ -1,0 +1,218 @@
+"""Filing documents: render, store immutably, chain; verify; the periodic sweep."""
+import hashlib
+import json
+import os
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from peewee import IntegrityError, PostgresqlDatabase
+
+from ..db import db, utcnow
+from ..documents import render_pdf
+from ..features import document_kinds
+from ..models import Estate
+from .models import GENESIS, Document, SweepMark
+
+SWEEP_EVERY = timedelta(hours=1)
+DAILY_LOOKBACK = 7  # days re-checked for amendments after filing
+
+
+class ArchiveError(ValueError):
+    """A request the archive cannot carry out; the message is Chinese."""
+
+
+def kinds():
+    return document_kinds(current_app.extensions["wyapp.features"])
+
+
+def canonical(data):
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+
+
+def sha256(data):
+    return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
+
+
+def archive_root():
+    return Path(current_app.config["DATA_DIR"]) / "archive"
+
+
+def period_label(kind, period):
+    if kind.cadence == "daily":
+        d = date.fromisoformat(period)
+        return f"{d.year}年{d.month}月{d.day}日"
+    if kind.cadence == "monthly":
+        year, month = period.split("-")
+        return f"{year}年{int(month)}月"
+    return period
+
+
+def latest(kind_code, estate, period):
+    return (Document.select().where(Document.kind == kind_code, Document.estate == estate,
+                                    Document.period == period)
+            .order_by(Document.version.desc()).first())
+
+
+def file_document(kind_code, estate, period):
+    """Render and file one document; None when there is nothing to file or nothing changed.
+
+    A second run over amended source data files a new version naming the one it replaces.
+    """
+    kind = kinds().get(kind_code)
+    if kind is None:
+        raise ArchiveError(f"没有这种档案：{kind_code}")
+    data = kind.collect(estate, period)
+    if data is None:
+        return None
+    payload = canonical(data)
+    previous = latest(kind.code, estate, period)
+    if previous is not None and previous.data_sha256 == sha256(payload):
+        return None
+    sections = {key: sha256(canonical(value)) for key, value in data.items()}
+    version = previous.version + 1 if previous else 1
+    reason = _amendment_reason(kind, previous, sections) if previous else ""
+    archive_no = f"{estate.id:03d}-{kind.code}-{period}-V{version}"
+    pdf = _render(kind, estate, period, data, payload, archive_no, previous, reason)
+    relative = f"{estate.id}/{kind.code}/{period}-v{version}.pdf"
+    _write_once(archive_root() / relative, pdf)
+    try:
+        with _chain_lock():
+            tip = Document.select().order_by(Document.id.desc()).first()
+            doc = Document(kind=kind.code, estate=estate, period=period, version=version,
+                           archive_no=archive_no, replaces=previous, reason=reason,
+                           path=relative, size=len(pdf), sha256=sha256(pdf),
+                           data_sha256=sha256(payload), sections=canonical(sections),
+                           created_at=utcnow(), prev_hash=tip.entry_hash if tip else GENESIS)
+            doc.entry_hash = sha256(doc.chain_fields())
+            doc.save()
+    except IntegrityError:  # the same version filed meanwhile by another worker
+        (archive_root() / relative).unlink(missing_ok=True)
+        return None
+    return doc
+
+
+def _render(kind, estate, period, data, payload, archive_no, previous, reason):
+    from weasyprint import Attachment
+
+    attachment = Attachment(string=payload, name="source-data.json", relationship="Source",
+                            description=f"{kind.title} {period} 源数据 (JSON)")
+    return render_pdf(kind.template, title=kind.title, estate=estate, data=data,
+                      period=period_label(kind, period), archive_no=archive_no,
+                      signatures=kind.signatures, amends=previous, reason=reason,
+                      pdf_variant="pdf/a-3b", attachments=[attachment])
+
+
+def _amendment_reason(kind, previous, sections):
+    before = json.loads(previous.sections or "{}")
+    changed = [key for key in sorted(set(before) | set(sections))
+               if before.get(key) != sections.get(key)]
+    names = "、".join(kind.sections.get(key, key) for key in changed) or "数据"
+    return (f"替代第 {previous.version} 版（{previous.archive_no}）："
+            f"归档后源记录有更正，涉及{names}。")
+
+
+def _write_once(path, body):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(body)
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, path)
+
+
+class _chain_lock:
+    """Appends to the chain one at a time: an advisory lock on PostgreSQL, IMMEDIATE on SQLite."""
+
+    def __enter__(self):
+        database = db.obj
+        if isinstance(database, PostgresqlDatabase):
+            self.tx = database.atomic()
+            self.tx.__enter__()
+            database.execute_sql("SELECT pg_advisory_xact_lock(7001)")
+        else:
+            self.tx = database.atomic("IMMEDIATE")
+            self.tx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.tx.__exit__(*exc)
+
+
+def verify():
+    """Check every file and the chain; returns a list of Chinese problem lines (empty = intact)."""
+    problems, expected_prev = [], GENESIS
+    for doc in Document.select().order_by(Document.id):
+        name = f"#{doc.id} {doc.archive_no}"
+        if doc.prev_hash != expected_prev:
+            problems.append(f"{name}: 链断裂——前一条记录被删除、插入或调换了顺序")
+        if sha256(doc.chain_fields()) != doc.entry_hash:
+            problems.append(f"{name}: 索引记录被修改")
+        path = archive_root() / doc.path
+        if not path.is_file():
+            problems.append(f"{name}: 文件缺失 ({doc.path})")
+        elif sha256(path.read_bytes()) != doc.sha256:
+            problems.append(f"{name}: 文件内容被修改 ({doc.path})")
+        expected_prev = doc.entry_hash
+    return problems
+
+
+def chain_tip():
+    tip = Document.select().order_by(Document.id.desc()).first()
+    return tip.entry_hash if tip else GENESIS
+
+
+def local_today(estate, now):
+    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(estate.timezone)).date()
+
+
+def due_periods(kind, estate, now):
+    """The periods a sweep (re)checks: ended days of the last week, the last two months."""
+    today = local_today(estate, now)
+    if kind.cadence == "daily":
+        return [(today - timedelta(days=n)).isoformat() for n in range(1, DAILY_LOOKBACK + 1)]
+    if kind.cadence == "monthly":
+        first = today.replace(day=1)
+        last_month = (first - timedelta(days=1)).replace(day=1)
+        before = (last_month - timedelta(days=1)).replace(day=1)
+        return [f"{m:%Y-%m}" for m in (last_month, before)]
+    return list(kind.due(estate, now)) if kind.due else []
+
+
+def sweep(now=None, enqueue=None):
+    """Queue every due document of every active estate; returns how many were queued."""
+    from .tasks import file_document_task
+
+    enqueue = enqueue or file_document_task
+    count = 0
+    for estate in Estate.active_ones():
+        for kind in kinds().values():
+            for period in due_periods(kind, estate, now or utcnow()):
+                enqueue(kind.code, estate.id, period)
+                count += 1
+    return count
+
+
+def sweep_if_due(now):
+    """The periodic hook: at most one sweep an hour, however often tick runs."""
+    mark = SweepMark.get_or_none(SweepMark.name == "archive")
+    if mark is not None and now - mark.at < SWEEP_EVERY:
+        return 0
+    SweepMark.insert(name="archive", at=now).on_conflict(
+        conflict_target=[SweepMark.name], update={SweepMark.at: now}).execute()
+    return sweep(now)
+
+
+def parse_month(text):
+    try:
+        return datetime.strptime(text, "%Y-%m").strftime("%Y-%m")
+    except ValueError as error:
+        raise ArchiveError("月份格式应为 YYYY-MM。") from error
+
+
+def parse_day(text):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date().isoformat()
+    except ValueError as error:
+        raise ArchiveError("日期格式应为 YYYY-MM-DD。") from error

@@ -1,0 +1,57 @@
+from flask import Blueprint, abort, request, send_file
+from flask_login import current_user
+
+from ..auth import estate_required
+from ..web import render
+from . import services
+from .models import Document
+
+bp = Blueprint("archive", __name__, url_prefix="/archive")
+
+
+def visible_kinds(user):
+    """Managers and supervisors see every kind; others the kinds their role covers."""
+    everything = user.has_role("manager", "supervisor")
+    return {code: kind for code, kind in services.kinds().items()
+            if everything or user.has_role(*kind.roles)}
+
+
+def _visible_documents(user):
+    estates = [e.id for e in user.estates()]
+    return Document.select().where(Document.estate.in_(estates),
+                                   Document.kind.in_(list(visible_kinds(user))))
+
+
+@bp.route("")
+@estate_required
+def index():
+    """Filed documents, filtered by kind, estate and date (htmx swaps the results)."""
+    kinds = visible_kinds(current_user)
+    estates = list(current_user.estates())
+    query = _visible_documents(current_user).order_by(Document.created_at.desc(),
+                                                      Document.id.desc())
+    kind, estate_id = request.args.get("kind", ""), request.args.get("estate", type=int)
+    start, end = request.args.get("from", "")[:10], request.args.get("to", "")[:10]
+    if kind in kinds:
+        query = query.where(Document.kind == kind)
+    if estate_id:
+        query = query.where(Document.estate == estate_id)
+    if start:
+        query = query.where(Document.period >= start)
+    if end:
+        query = query.where(Document.period <= end + "\uffff")
+    return render("archive/index.html", "results", documents=query.limit(500), kinds=kinds,
+                  estates=estates, selected={"kind": kind, "estate": estate_id,
+                                             "from": start, "to": end})
+
+
+@bp.route("/<int:document_id>.pdf")
+@estate_required
+def download(document_id):
+    """The filed PDF, exactly as stored."""
+    doc = _visible_documents(current_user).where(Document.id == document_id).first() \
+        or abort(404)
+    return send_file(services.archive_root() / doc.path, mimetype="application/pdf",
+                     download_name=f"{doc.archive_no}.pdf", as_attachment=False)
+
+
