@@ -180,3 +180,14 @@ def test_logout_is_post_only(login):
     assert client.get("/logout").status_code == 405
     client.post("/logout")
     assert client.get("/").status_code == 302
+
+
+def test_unexpected_error_gets_a_chinese_500_page(make_app):
+    app = make_app()
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500 and "服务器出错了" in response.text
