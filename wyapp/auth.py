@@ -1,5 +1,6 @@
 """Who may do what, and in which estate: the one place every blueprint asks."""
 from functools import wraps
+from urllib.parse import quote
 
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_required
@@ -30,6 +31,7 @@ def unauthorized():
     if getattr(request, "htmx", False):
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
+        response.headers["X-Reject-Reason"] = quote("登录已过期，请重新登录后点“重试”。")
         return response
     return redirect(target)
 

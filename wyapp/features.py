@@ -10,6 +10,7 @@ ENABLED = (
     "wyapp.shell",
     "wyapp.photos",
     "wyapp.labels",
+    "wyapp.offline",
     "wyapp.accounts",
     "wyapp.admin",
     "wyapp.archive",
@@ -70,6 +71,7 @@ class Feature:
     periodic: list = field(default_factory=list)  # callables(now_utc) run by `tick`
     label_kinds: dict = field(default_factory=dict)  # {kind: view(label)} for /c/<token>
     documents: list = field(default_factory=list)  # DocumentKind handed to the archive
+    offline_pages: object = None  # callable(user, estate) -> URLs kept for use without signal
 
 
 def enabled():

@@ -6,6 +6,7 @@ view for it with Feature(label_kinds={kind: view}), and /c/<token> dispatches to
 Re-issuing a label retires the old token: scanning it then says so, and records nothing.
 """
 import secrets
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, render_template, request, session
 from flask_login import current_user, login_required
@@ -64,7 +65,10 @@ bp = Blueprint("labels", __name__)
 
 
 def _refuse(title, message, status):
-    return render_template("labels/refused.html", title=title, message=message), status
+    response = current_app.make_response(
+        (render_template("labels/refused.html", title=title, message=message), status))
+    response.headers["X-Reject-Reason"] = quote(message)
+    return response
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])

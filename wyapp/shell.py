@@ -7,7 +7,11 @@ from .features import Feature
 bp = Blueprint("shell", __name__)
 
 # Bump when the shell's cached files change: the service worker drops older caches.
-SHELL_VERSION = "2"
+SHELL_VERSION = "3"
+SHELL_FILES = ("css/app.css", "js/app.js", "js/field.js", "js/scanner.js",
+               "vendor/htmx.min.js", "vendor/idb-keyval.js", "vendor/barcode-detector.js",
+               "vendor/zxing_reader.wasm", "icons/icon-192.png", "icons/nav-home.svg",
+               "icons/nav-user.svg", "icons/nav-scan.svg")
 
 
 @bp.route("/manifest.webmanifest")
@@ -34,12 +38,10 @@ def manifest():
 @bp.route("/sw.js")
 def service_worker():
     """The service worker, served from the root so its scope is the whole app."""
-    shell = [url_for("shell.offline"), url_for("static", filename="css/app.css"),
-             url_for("static", filename="js/app.js"),
-             url_for("static", filename="vendor/htmx.min.js"),
-             url_for("static", filename="icons/icon-192.png")]
+    shell = [url_for("shell.offline")] + [url_for("static", filename=f) for f in SHELL_FILES]
     body = render_template("shell/sw.js", version=SHELL_VERSION, shell=shell,
-                           offline=url_for("shell.offline"))
+                           offline=url_for("shell.offline"),
+                           idb=url_for("static", filename="vendor/idb-keyval.js"))
     response = current_app.response_class(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

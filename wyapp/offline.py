@@ -1,0 +1,116 @@
+"""Field mode, server side: the scanner and queue pages, fresh CSRF tokens for replay, and
+what a queued action tells about itself (its Idempotency-Key and the device's clocks).
+
+The phone side is static/js/field.js (page) and templates/shell/sw.js (service worker):
+actions posted from forms marked `data-offline` go through the worker, which queues them
+in IndexedDB when there is no signal and replays them in order, exactly once.
+"""
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlsplit
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+
+from .auth import current_estate, role_required
+from .db import utcnow
+from .features import Feature, NavItem
+from .web import render
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
+CLOCK_TOLERANCE = timedelta(minutes=5)
+FIELD_ROLES = frozenset({"guard", "engineer"})
+
+
+@dataclass
+class ActionMeta:
+    """What the phone said about one action (all datetimes naive UTC)."""
+    key: str | None  # Idempotency-Key, unique per action
+    device_time: datetime | None  # when the user acted, by the phone's clock
+    queued: bool  # replayed from the offline queue (离线补传)
+    clock_skew: timedelta | None  # server clock minus phone clock, at sending time
+
+    @property
+    def clock_suspect(self):
+        return self.clock_skew is not None and abs(self.clock_skew) > CLOCK_TOLERANCE
+
+
+def _parse_time(value):
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def action_meta(now=None):
+    """Read the Idempotency-Key and device clocks of the current request (headers or form)."""
+    key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key")
+    device_time = _parse_time(request.headers.get("X-Device-Time")
+                              or request.form.get("device_time"))
+    device_now = _parse_time(request.headers.get("X-Device-Now"))
+    skew = (now or utcnow()) - device_now if device_now else None
+    return ActionMeta(key=key if key and KEY_PATTERN.match(key) else None,
+                      device_time=device_time, queued=request.headers.get("X-Queued") == "1",
+                      clock_skew=skew)
+
+
+def reject_reason(response, message):
+    """Say why an action was refused, so a queued copy can show it on the phone."""
+    response.headers["X-Reject-Reason"] = quote(message)
+    return response
+
+
+bp = Blueprint("offline", __name__)
+
+
+@bp.route("/csrf-token")
+def csrf_token():
+    """A fresh CSRF token for replaying queued actions; 401 when the session has ended."""
+    if not current_user.is_authenticated:
+        return reject_reason(jsonify(error="login"), "登录已过期，请重新登录后点“重试”。"), 401
+    response = jsonify(token=generate_csrf(), username=current_user.username)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/queue")
+@login_required
+def queue():
+    """The actions waiting on this phone (kept in its IndexedDB, listed by field.js)."""
+    return render("offline/queue.html")
+
+
+@bp.route("/scan")
+@role_required(*FIELD_ROLES, "supervisor")
+def scan():
+    """The in-app QR scanner: the rear camera, decoding continuously."""
+    base_host = urlsplit(current_app.config.get("BASE_URL") or "").netloc
+    response = current_app.make_response(render("offline/scan.html", base_host=base_host))
+    response.headers["X-Offline"] = "keep"
+    return response
+
+
+@bp.route("/offline/pages")
+@login_required
+def pages():
+    """URLs this user needs during a shift, for the service worker to keep fresh."""
+    estate = current_estate()
+    urls = {"/scan"} if current_user.has_role(*FIELD_ROLES) else set()
+    if estate is not None:
+        for feature in current_app.extensions["wyapp.features"]:
+            if feature.offline_pages is not None:
+                urls.update(feature.offline_pages(current_user, estate))
+    response = jsonify(urls=sorted(urls))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+feature = Feature(name="offline", blueprint=bp,
+                  nav=[NavItem("扫码", "offline.scan", FIELD_ROLES, "scan", order=5)])
