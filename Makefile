@@ -30,10 +30,13 @@ install: .install-stamp static/vendor/.stamp
 install-test: install .install-stamp-test
 	scripts/system-deps.sh test
 
+# The queue worker (periodic jobs, archive PDFs) runs beside the development server.
 run: install
 	$(WYAPP) init-db
 	$(WYAPP) demo --if-empty
-	$(WYAPP) run --host $(HOST) --port $(PORT)
+	$(VENV)/bin/huey_consumer wyapp.worker.huey -k thread -w 2 -q & \
+	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  $(WYAPP) run --host $(HOST) --port $(PORT)
 
 # A self-signed certificate for trying the phone features (camera, service worker) on a LAN.
 run-https: install
@@ -41,7 +44,9 @@ run-https: install
 	  -keyout instance/tls/key.pem -out instance/tls/cert.pem -days 365 -subj /CN=wyapp)
 	$(WYAPP) init-db
 	$(WYAPP) demo --if-empty
-	$(WYAPP) run --host 0.0.0.0 --port $(PORT) --cert instance/tls/cert.pem --key instance/tls/key.pem
+	$(VENV)/bin/huey_consumer wyapp.worker.huey -k thread -w 2 -q & \
+	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  $(WYAPP) run --host 0.0.0.0 --port $(PORT) --cert instance/tls/cert.pem --key instance/tls/key.pem
 
 test: install-test
 	$(VENV)/bin/pytest

@@ -1,6 +1,6 @@
 """The task queue: huey over SQLite in the data dir by default, Redis with WYAPP_QUEUE_URL.
 
-Start a worker with `huey_consumer wyapp.tasks.huey` (it also runs the periodic jobs);
+Start a worker with `huey_consumer wyapp.worker.huey -k thread` (it runs the periodic jobs);
 `wyapp tick` does one periodic pass for a cron set-up without a worker. Tests set
 `huey.immediate = True`, which runs each task inline through the consumer's own code.
 """
