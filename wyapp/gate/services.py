@@ -1,0 +1,481 @@
+"""Gate rules shared by the views, the CLI, the periodic job and the tests.
+
+Time-dependent functions take `now` (naive UTC); day boundaries use the estate's zone.
+"""
+import hashlib
+import re
+import secrets
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import has_request_context, url_for
+from peewee import JOIN, IntegrityError
+
+from ..db import db, utcnow
+from ..models import Building, Estate, Unit, User, notify
+from ..photos import Photo
+from .models import (
+    PURPOSES,
+    GateSettings,
+    Invitation,
+    PurgeRun,
+    ReleaseSlip,
+    SlipItem,
+    VehicleEntry,
+    Visit,
+    WatchEntry,
+)
+from .validators import GateError, mask_id, mask_phone
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the gate
+
+
+# ── time ──────────────────────────────────────────────────────────────────────
+
+def local_day(estate, now):
+    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(estate.timezone)).date()
+
+
+def day_bounds(estate, day):
+    """The naive-UTC start and end of a local calendar day."""
+    zone = ZoneInfo(estate.timezone)
+    start = datetime.combine(day, time(), zone).astimezone(UTC).replace(tzinfo=None)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end.replace(tzinfo=None)
+
+
+def local_hour(estate, moment):
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(estate.timezone)).hour
+
+
+def duration_text(delta):
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}小时{minutes}分" if hours else f"{minutes}分钟"
+
+
+def new_code(model):
+    """A short code no row of `model` has yet (6 of 32 characters: about 10⁹ codes)."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if not model.select().where(model.code == code).exists():
+            return code
+
+
+# ── units ─────────────────────────────────────────────────────────────────────
+
+def find_unit(estate, text, field="unit"):
+    """A unit of the estate from what the guard typed: 1-101, 1号楼-101, 1#101, 1栋101."""
+    text = re.sub(r"\s", "", text or "")
+    match = re.fullmatch(r"(.+?)(?:号楼|栋|幢|#|-|/)+(.+)", text)
+    if not match:
+        raise GateError("请按“楼栋-房号”填写被访房号，例如 1-101。", field)
+    building, number = match.groups()
+    names = {building, f"{building}号楼", f"{building}栋", f"{building}幢"}
+    unit = (Unit.select(Unit, Building).join(Building)
+            .where(Unit.estate == estate, Building.name.in_(names), Unit.number == number)
+            .first())
+    if unit is None:
+        raise GateError(f"本小区没有房号“{text[:30]}”，请核对楼栋和房号。", field)
+    return unit
+
+
+# ── watchlist ─────────────────────────────────────────────────────────────────
+
+def hash_id(number):
+    return hashlib.sha256(number.encode()).hexdigest() if number else ""
+
+
+def add_watch(estate, user, *, name="", phone="", id_number="", plate="", reason):
+    if not (name or phone or id_number or plate):
+        raise GateError("姓名、手机号、身份证号、车牌号至少填写一项。", "name")
+    with db.atomic():
+        return WatchEntry.create(estate=estate, name=name, phone=phone, plate=plate,
+                                 id_hash=hash_id(id_number), id_masked=mask_id(id_number),
+                                 reason=reason, created_by=user)
+
+
+def watch_matches(estate, *, name="", phone="", id_number="", plate=""):
+    """Active watchlist entries matching any of the given values."""
+    conditions = [(WatchEntry.name, name), (WatchEntry.phone, phone),
+                  (WatchEntry.id_hash, hash_id(id_number)), (WatchEntry.plate, plate)]
+    clause = None
+    for column, value in conditions:
+        if value:
+            clause = (column == value) if clause is None else (clause | (column == value))
+    if clause is None:
+        return []
+    return list(WatchEntry.select().where(WatchEntry.estate == estate, WatchEntry.active,
+                                          clause))
+
+
+def alert_watch_hit(estate, hits, where, who):
+    """Tell the estate's supervisors and managers; `who` is already masked."""
+    reasons = "；".join(h.reason for h in hits)
+    notify(User.with_role(estate, "supervisor", "manager"), estate, "watchlist",
+           f"关注名单提醒：{where} {who}", f"原因：{reasons}",
+           url_for("gate.on_site") if has_request_context() else "")
+
+
+def describe_watch(hits):
+    return "；".join(h.reason for h in hits)
+
+
+# ── visits ────────────────────────────────────────────────────────────────────
+
+def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos=()):
+    """Record a visitor entering; returns (visit, created, watchlist hits).
+
+    `data` holds cleaned form values: name, phone, unit (text), host, purpose, party_size,
+    plate, id_number, note, invitation (code). A repeated Idempotency-Key returns the visit
+    it first made, so a retried request never registers twice.
+    """
+    now = now or utcnow()
+    if idempotency_key:
+        earlier = Visit.get_or_none(Visit.idempotency_key == idempotency_key)
+        if earlier is not None:
+            if earlier.estate_id != estate.id:
+                raise GateError("这个请求标识已被使用。")
+            return earlier, False, []
+    if data["purpose"] not in PURPOSES:
+        raise GateError("请选择来访事由。", "purpose")
+    unit = find_unit(estate, data["unit"]) if data.get("unit") else None
+    if unit is None and not data.get("host"):
+        raise GateError("请填写被访房号或被访人。", "unit")
+    invitation = check_invitation(estate, data["invitation"], now) \
+        if data.get("invitation") else None
+    settings = GateSettings.of(estate)
+    id_number = data.get("id_number", "")
+    hits = watch_matches(estate, name=data["name"], phone=data["phone"], id_number=id_number,
+                         plate=data.get("plate", ""))
+    try:
+        with db.atomic():
+            visit = Visit.create(
+                estate=estate, name=data["name"], phone=data["phone"], unit=unit,
+                host=data.get("host", ""), purpose=data["purpose"],
+                party_size=data.get("party_size") or 1, plate=data.get("plate", ""),
+                id_masked=mask_id(id_number),
+                id_number=id_number if settings.store_full_id and id_number else None,
+                note=data.get("note", ""), photo=photos[0] if photos else None,
+                invitation=invitation, time_in=now, registered_by=user,
+                watch_hit=bool(hits), idempotency_key=idempotency_key or None)
+            if visit.plate:
+                VehicleEntry.create(estate=estate, plate=visit.plate, kind="访客", visit=visit,
+                                    time_in=now, registered_by=user, watch_hit=bool(hits))
+            if hits:
+                alert_watch_hit(estate, hits, "来访登记",
+                                f"{visit.name} {mask_phone(visit.phone)}")
+    except IntegrityError:
+        earlier = idempotency_key and Visit.get_or_none(Visit.idempotency_key == idempotency_key)
+        if earlier:
+            return earlier, False, []
+        raise
+    return visit, True, hits
+
+
+def sign_out(visit, user, now=None):
+    """签离: the visit and its vehicle, if still on site, leave now."""
+    if visit.time_out is not None:
+        raise GateError("这位访客已经签离。")
+    now = now or utcnow()
+    with db.atomic():
+        visit.time_out, visit.signed_out_by = now, user
+        visit.save()
+        (VehicleEntry.update(time_out=now)
+         .where(VehicleEntry.visit == visit, VehicleEntry.time_out.is_null()).execute())
+    return visit
+
+
+def on_site(estate):
+    return (Visit.select(Visit, Unit, Building).join(Unit, on=(Visit.unit == Unit.id),
+                                                     join_type=JOIN.LEFT_OUTER)
+            .join(Building, join_type=JOIN.LEFT_OUTER)
+            .where(Visit.estate == estate, Visit.time_out.is_null())
+            .order_by(Visit.time_in))
+
+
+def phone_history(estate, phone, limit=5):
+    """That visitor's earlier entries, newest first, one per distinct unit/name/plate."""
+    if len(phone) < 7:
+        return []
+    rows = (Visit.select().where(Visit.estate == estate, Visit.phone == phone,
+                                 Visit.purged_at.is_null())
+            .order_by(Visit.time_in.desc()).limit(50))
+    seen, result = set(), []
+    for visit in rows:
+        key = (visit.name, visit.unit_id, visit.host, visit.plate, visit.purpose)
+        if key not in seen:
+            seen.add(key)
+            result.append(visit)
+        if len(result) == limit:
+            break
+    return result
+
+
+def prefill_from_visit(visit):
+    """Form values for a returning visitor (never the ID number: it is asked again)."""
+    return {"name": visit.name, "phone": visit.phone, "unit": visit.unit.label if visit.unit
+            else "", "host": visit.host, "purpose": visit.purpose,
+            "party_size": visit.party_size, "plate": visit.plate}
+
+
+# ── invitations ───────────────────────────────────────────────────────────────
+
+def create_invitation(estate, user, data):
+    unit = find_unit(estate, data["unit"])
+    if data["valid_to"] < data["valid_from"]:
+        raise GateError("结束日期不能早于开始日期。", "valid_to")
+    if (data["valid_to"] - data["valid_from"]).days > 30:
+        raise GateError("预约最长 31 天。", "valid_to")
+    with db.atomic():
+        return Invitation.create(
+            estate=estate, code=new_code(Invitation), token=secrets.token_urlsafe(16),
+            name=data["name"], phone=data["phone"], unit=unit, purpose=data["purpose"],
+            party_size=data.get("party_size") or 1, plate=data.get("plate", ""),
+            valid_from=data["valid_from"], valid_to=data["valid_to"],
+            note=data.get("note", ""), created_by=user)
+
+
+def check_invitation(estate, code, now):
+    """The invitation for a code, if usable now; otherwise GateError saying why."""
+    code = re.sub(r"\s", "", code or "").upper()[:8]
+    invitation = Invitation.get_or_none(Invitation.code == code, Invitation.estate == estate)
+    if invitation is None:
+        raise GateError("没有这个预约码，请核对。", "invitation")
+    today = local_day(estate, now)
+    if today < invitation.valid_from:
+        raise GateError(f"预约码还未生效：有效日期从 {invitation.valid_from} 开始。",
+                        "invitation")
+    if today > invitation.valid_to:
+        raise GateError(f"预约码已过期：有效期到 {invitation.valid_to}。", "invitation")
+    start, end = day_bounds(estate, today)
+    if Visit.select().where(Visit.invitation == invitation, Visit.time_in >= start,
+                            Visit.time_in < end).exists():
+        raise GateError("这个预约码今天已经使用过，一天只能使用一次。", "invitation")
+    return invitation
+
+
+def prefill_from_invitation(invitation):
+    return {"name": invitation.name, "phone": invitation.phone,
+            "unit": invitation.unit.label if invitation.unit else "",
+            "purpose": invitation.purpose, "party_size": invitation.party_size,
+            "plate": invitation.plate, "invitation": invitation.code}
+
+
+# ── vehicles ──────────────────────────────────────────────────────────────────
+
+def vehicle_in(estate, user, plate, kind, now=None):
+    now = now or utcnow()
+    if VehicleEntry.select().where(VehicleEntry.estate == estate, VehicleEntry.plate == plate,
+                                   VehicleEntry.time_out.is_null()).exists():
+        raise GateError(f"{plate} 已在场内，请先登记出场。", "plate")
+    hits = watch_matches(estate, plate=plate)
+    with db.atomic():
+        entry = VehicleEntry.create(estate=estate, plate=plate, kind=kind, time_in=now,
+                                    registered_by=user, watch_hit=bool(hits))
+        if hits:
+            alert_watch_hit(estate, hits, "车辆入场", plate)
+    return entry, hits
+
+
+def vehicle_out(entry, now=None):
+    if entry.time_out is not None:
+        raise GateError("这辆车已经出场。")
+    entry.time_out = now or utcnow()
+    with db.atomic():
+        entry.save()
+    return entry
+
+
+def vehicles_on_site(estate):
+    return (VehicleEntry.select().where(VehicleEntry.estate == estate,
+                                        VehicleEntry.time_out.is_null())
+            .order_by(VehicleEntry.time_in))
+
+
+# ── release slips ─────────────────────────────────────────────────────────────
+
+def parse_items(text):
+    """One item a line: “沙发 2”, “冰箱×1” or just “书桌” (quantity 1)."""
+    items = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"(.+?)\s*[x×X*]?\s*(\d{1,4})\s*(?:件|个|台|张|箱|套|把|只)?", line)
+        name, quantity = (match.group(1).strip(), int(match.group(2))) if match else (line, 1)
+        if len(name) > 60:
+            raise GateError("每件物品名称不能超过 60 个字。", "items")
+        if quantity < 1:
+            raise GateError(f"“{name}”的数量应大于 0。", "items")
+        items.append((name, quantity))
+    if not items:
+        raise GateError("请填写放行物品，每行一件，例如：沙发 1。", "items")
+    if len(items) > 50:
+        raise GateError("一张放行条最多 50 行物品。", "items")
+    return items
+
+
+def issue_slip(estate, user, data):
+    unit = find_unit(estate, data["unit"])
+    items = parse_items(data["items"])
+    with db.atomic():
+        slip = ReleaseSlip.create(estate=estate, code=new_code(ReleaseSlip), unit=unit,
+                                  applicant=data["applicant"], valid_on=data["valid_on"],
+                                  approved_by=data["approved_by"], note=data.get("note", ""),
+                                  issued_by=user)
+        SlipItem.insert_many([{"slip": slip, "name": n, "quantity": q} for n, q in items]) \
+            .execute()
+    return slip
+
+
+def slip_problem(slip, now):
+    """Why a slip cannot be used now, or None."""
+    if slip.used_at is not None:
+        return "这张放行条已经使用过（一张只能放行一次）。"
+    today = local_day(slip.estate, now)
+    if today < slip.valid_on:
+        return f"这张放行条还未到有效日期（{slip.valid_on}）。"
+    if today > slip.valid_on:
+        return f"这张放行条已过期（有效日期 {slip.valid_on}）。"
+    return None
+
+
+def release_goods(slip, user, note="", now=None):
+    now = now or utcnow()
+    problem = slip_problem(slip, now)
+    if problem:
+        raise GateError(problem)
+    with db.atomic():
+        updated = (ReleaseSlip.update(used_at=now, used_by=user, exit_note=note)
+                   .where(ReleaseSlip.id == slip.id, ReleaseSlip.used_at.is_null()).execute())
+    if not updated:
+        raise GateError("这张放行条已经使用过（一张只能放行一次）。")
+    return ReleaseSlip.get_by_id(slip.id)
+
+
+def find_slips(estate, query):
+    """Slips by code or unit: the guard types what is on the paper or the unit."""
+    query = re.sub(r"\s", "", query or "")[:40]
+    if not query:
+        return []
+    slips = ReleaseSlip.select().where(ReleaseSlip.estate == estate)
+    by_code = slips.where(ReleaseSlip.code == query.upper())
+    if by_code.exists():
+        return list(by_code)
+    try:
+        unit = find_unit(estate, query)
+    except GateError:
+        return []
+    return list(slips.where(ReleaseSlip.unit == unit).order_by(ReleaseSlip.valid_on.desc())
+                .limit(10))
+
+
+# ── personal data ─────────────────────────────────────────────────────────────
+
+def purge_personal_data(now=None, estates=None):
+    """Blank visitor personal fields older than each estate's retention period.
+
+    Rows stay (so counts and statistics stay intact); a PurgeRun keeps the counts.
+    Returns {estate name: {"visits": n, ...}} for estates where anything was purged.
+    """
+    now = now or utcnow()
+    results = {}
+    for estate in estates or Estate.select():
+        cutoff = now - timedelta(days=GateSettings.of(estate).retention_days)
+        counts = _purge_estate(estate, cutoff, now)
+        if any(counts.values()):
+            PurgeRun.create(estate=estate, ran_at=now, cutoff=cutoff, **counts)
+            results[estate.name] = counts
+    return results
+
+
+def _purge_estate(estate, cutoff, now):
+    with db.atomic():
+        old = Visit.select().where(Visit.estate == estate, Visit.time_in < cutoff,
+                                   Visit.purged_at.is_null())
+        photo_ids = [v.photo_id for v in old.where(Visit.photo.is_null(False))]
+        visits = (Visit.update(name="", phone="", host="", plate="", id_masked="",
+                               id_number=None, note="", photo=None, purged_at=now)
+                  .where(Visit.id.in_(old.select(Visit.id))).execute())
+        vehicles = (VehicleEntry.update(plate="", purged_at=now)
+                    .where(VehicleEntry.estate == estate, VehicleEntry.kind == "访客",
+                           VehicleEntry.time_in < cutoff, VehicleEntry.purged_at.is_null())
+                    .execute())
+        invitations = (Invitation.update(name="", phone="", plate="", note="", purged_at=now)
+                       .where(Invitation.estate == estate,
+                              Invitation.valid_to < cutoff.date(),
+                              Invitation.purged_at.is_null()).execute())
+        photos = 0
+        for photo in Photo.select().where(Photo.id.in_(photo_ids)):
+            photo.file().unlink(missing_ok=True)
+            photos += photo.delete_instance()
+    return {"visits": visits, "invitations": invitations, "vehicles": vehicles,
+            "photos": photos}
+
+
+# ── reports ───────────────────────────────────────────────────────────────────
+
+def daily_visitor_log(estate, day):
+    """The day's visitor log (来访登记日志): rows with personal data masked, and figures.
+
+    Returns {"day", "visits": [dict], "total", "people", "by_purpose": [(purpose, n)],
+    "by_hour": [(hour, n)] for 24 hours, "peak_hours": [(hour, n)] (top 3),
+    "on_site_at_midnight": [dict], "vehicles": {...}}.
+    """
+    start, end = day_bounds(estate, day)
+    visits = list(Visit.select(Visit, Unit, Building)
+                  .join(Unit, on=(Visit.unit == Unit.id), join_type=JOIN.LEFT_OUTER)
+                  .join(Building, join_type=JOIN.LEFT_OUTER)
+                  .where(Visit.estate == estate, Visit.time_in >= start, Visit.time_in < end)
+                  .order_by(Visit.time_in))
+    rows = [_log_row(estate, v) for v in visits]
+    hours = Counter(local_hour(estate, v.time_in) for v in visits)
+    purposes = Counter(v.purpose for v in visits)
+    staying = (Visit.select().where(Visit.estate == estate, Visit.time_in < end,
+                                    Visit.time_out.is_null() | (Visit.time_out >= end))
+               .order_by(Visit.time_in))
+    return {
+        "day": day, "visits": rows, "total": len(visits),
+        "people": sum(v.party_size for v in visits),
+        "by_purpose": [(p, purposes[p]) for p in PURPOSES],
+        "by_hour": [(h, hours[h]) for h in range(24)],
+        "peak_hours": sorted(((h, n) for h, n in hours.items()), key=lambda x: (-x[1], x[0]))[:3],
+        "on_site_at_midnight": [_log_row(estate, v) for v in staying],
+        "vehicles": vehicles_of_day(estate, day),
+    }
+
+
+def _log_row(estate, visit):
+    zone = ZoneInfo(estate.timezone)
+
+    def show(moment):
+        return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%m-%d %H:%M") \
+            if moment else ""
+    return {"id": visit.id, "time_in": show(visit.time_in), "time_out": show(visit.time_out),
+            "name": visit.name if not visit.purged_at else "（已清除）",
+            "phone": mask_phone(visit.phone), "id_number": visit.id_masked,
+            "visited": visit.visited, "purpose": visit.purpose,
+            "party_size": visit.party_size, "plate": visit.plate,
+            "watch_hit": visit.watch_hit}
+
+
+def vehicles_of_day(estate, day):
+    start, end = day_bounds(estate, day)
+    entries = list(VehicleEntry.select().where(VehicleEntry.estate == estate,
+                                               VehicleEntry.time_in >= start,
+                                               VehicleEntry.time_in < end))
+    done = [e for e in entries if e.time_out]
+    average = (sum((e.time_out - e.time_in for e in done), timedelta()) / len(done)) \
+        if done else None
+    kinds = Counter(e.kind for e in entries)
+    return {"total": len(entries), "visitor": kinds["访客"], "resident": kinds["业主"],
+            "still_in": len(entries) - len(done),
+            "average_stay": duration_text(average) if average is not None else "—"}
+
+
+def vehicles_per_day(estate, last_day, days=7):
+    """[(day, vehicles of that day)] for the `days` days ending with `last_day`."""
+    return [(d, vehicles_of_day(estate, d)) for d in
+            (last_day - timedelta(days=i) for i in range(days - 1, -1, -1))]
