@@ -39,6 +39,10 @@ class GateForm(BaseForm):
                     and field.data is None:
                 field.errors = ["请填写整数。"]
                 ok = False
+            if field.type == "DateField" and field.raw_data and field.raw_data[0].strip() \
+                    and field.data is None:
+                field.errors = ["请填写有效日期，例如 2026-03-10。"]
+                ok = False
             if field.type == "RadioField" and field.data is not None \
                     and field.data not in [c.value for c in field.choices]:
                 field.errors = [f"请选择{field.label.text}。"]

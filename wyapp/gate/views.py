@@ -47,7 +47,7 @@ def home():
         try:
             invitation = services.check_invitation(estate, request.args["code"], utcnow())
         except GateError as error:
-            code_form.code.errors.append(error.message)
+            code_form.code.errors = [error.message]
         else:
             data = services.prefill_from_invitation(invitation)
     return _home(VisitForm(formdata=None, data=data), code_form)
