@@ -39,7 +39,7 @@ def _home(form, code_form=None, status=200, **extra):
 @role_required(*GATE)
 def home():
     """The registration form first; ?visit= or ?code= fills it (htmx: just the form)."""
-    estate, code_form, data = current_estate(), CodeForm(formdata=None), {}
+    estate, code_form, data, warnings = current_estate(), CodeForm(formdata=None), {}, []
     if request.args.get("visit", type=int):
         data = services.prefill_from_visit(get_or_404(Visit, request.args.get("visit", type=int)))
     elif request.args.get("code"):
@@ -50,7 +50,9 @@ def home():
             code_form.code.errors = [error.message]
         else:
             data = services.prefill_from_invitation(invitation)
-    return _home(VisitForm(formdata=None, data=data), code_form)
+            warnings = services.watch_matches(estate, name=invitation.name,
+                                              phone=invitation.phone, plate=invitation.plate)
+    return _home(VisitForm(formdata=None, data=data), code_form, warnings=warnings)
 
 
 @bp.post("/")
