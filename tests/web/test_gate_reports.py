@@ -72,7 +72,21 @@ def test_report_page_and_pdf_are_masked(login, in_db):
     assert "来访登记日志" in text and "2026-03-10" in text and "示范花园" in text
     assert "440***********1232" in text and "440306199003071232" not in text
     assert "13912345678" not in text and "门岗值班员" in text
+    exported = boss.get("/gate/report.csv?day=2026-03-10")
+    text = exported.data.decode("utf-8-sig")
+    assert exported.mimetype == "text/csv" and text.startswith("进,出,姓名,手机号,身份证号")
+    assert "440***********1232" in text and "440306199003071232" not in text
+    assert "13912345678" not in text and len(text.strip().splitlines()) == 5
     assert login("gate").get("/gate/report").status_code == 403
+    assert login("gate").get("/gate/report.csv").status_code == 403
+
+
+def test_csv_defuses_formulas():
+    log = {"visits": [{"time_in": "", "time_out": "", "name": "=HYPERLINK(1)", "phone": "",
+                       "id_number": "", "visited": "+1", "purpose": "", "party_size": 1,
+                       "plate": ""}]}
+    row = services.visitor_log_csv(log).splitlines()[1]
+    assert "'=HYPERLINK(1)" in row and "'+1" in row
 
 
 def test_demo_is_realistic_and_idempotent(app, in_db):

@@ -52,7 +52,9 @@ class GateForm(BaseForm):
     def show(self, error):
         """Put a domain error beside its field (or the first field)."""
         target = getattr(self, error.field, None) if error.field else None
-        (target if target is not None else next(iter(self))).errors.append(error.message)
+        if target is None:  # a rule of the whole form: beside the first visible field
+            target = next(f for f in self if f.type not in ("CSRFTokenField", "HiddenField"))
+        target.errors.append(error.message)
 
 
 def purpose_field(default=None):

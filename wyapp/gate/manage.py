@@ -89,3 +89,13 @@ def report_pdf():
                      period=str(log["day"]), log=log, signatures=["门岗值班员", "审核人"])
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename=visitor-log-{log['day']}.pdf"})
+
+
+@bp.route("/report.csv")
+@role_required(*BOSS)
+def report_csv():
+    """The same day's rows for Excel (UTF-8 with BOM; ID numbers and phones masked)."""
+    estate = current_estate()
+    log = services.daily_visitor_log(estate, _report_day(estate))
+    return Response("\ufeff" + services.visitor_log_csv(log), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=visitor-log-{log['day']}.csv"})

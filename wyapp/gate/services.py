@@ -2,7 +2,9 @@
 
 Time-dependent functions take `now` (naive UTC); day boundaries use the estate's zone.
 """
+import csv
 import hashlib
+import io
 import re
 import secrets
 from collections import Counter
@@ -479,3 +481,23 @@ def vehicles_per_day(estate, last_day, days=7):
     """[(day, vehicles of that day)] for the `days` days ending with `last_day`."""
     return [(d, vehicles_of_day(estate, d)) for d in
             (last_day - timedelta(days=i) for i in range(days - 1, -1, -1))]
+
+
+LOG_COLUMNS = (("time_in", "进"), ("time_out", "出"), ("name", "姓名"), ("phone", "手机号"),
+               ("id_number", "身份证号"), ("visited", "被访"), ("purpose", "事由"),
+               ("party_size", "人数"), ("plate", "车牌"))
+
+
+def visitor_log_csv(log):
+    """The day's rows as CSV text (masked like the page; formulas defused for Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([title for _, title in LOG_COLUMNS])
+    for row in log["visits"]:
+        writer.writerow([_cell(row[key]) for key, _ in LOG_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value):
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
