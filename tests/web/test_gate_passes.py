@@ -210,3 +210,21 @@ def test_other_estates_slip_is_404(login, in_db):
 
 def test_now_is_not_used_by_accident():
     assert utcnow().tzinfo is None
+
+
+@pytest.mark.parametrize("value", ["", "测" * 10000, "<script>x</script>", "' OR 1=1 --", "%FF"])
+def test_hostile_lookups_never_500(login, value):
+    gate = login("gate")
+    code = gate.get("/gate/", query_string={"code": value})
+    assert code.status_code == 200 and "<script>x</script>" not in code.text
+    if value:
+        assert "没有这个预约码" in code.text
+    assert gate.get("/gate/slips", query_string={"q": value}).status_code == 200
+    assert gate.get("/gate/", query_string={"visit": value}).status_code == 200
+    assert gate.post("/gate/suggest", data={"phone": value}).status_code == 200
+    boss = login("supervisor")
+    assert boss.get("/gate/report", query_string={"day": value}).status_code == 200
+    settings = boss.post("/gate/settings", data={"long_stay_hours": value,
+                                                 "retention_days": value})
+    assert settings.status_code == 422
+    assert re.search(r'class="error"[^>]*>[^<]*[\u4e00-\u9fff]', settings.text)
