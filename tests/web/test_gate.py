@@ -73,6 +73,7 @@ def test_register_visitor_then_on_site_and_sign_out(gate, in_db):
 
 def test_on_site_full_page_and_htmx_block(gate):
     full = gate.get("/gate/on-site")
+    assert full.headers["Cache-Control"] == "private, no-store"
     assert "<html" in full.text and "在场访客" in full.text and "周建国" in full.text
     block = gate.get("/gate/on-site", headers={"HX-Request": "true"})
     assert "<html" not in block.text and block.text.strip().startswith('<section id="on-site">')

@@ -21,6 +21,13 @@ BOSS = ("supervisor", "manager")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
+@bp.after_request
+def no_store(response):
+    """Gate pages hold visitors' personal data: no copy in the phone's HTTP cache."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
 def gate_panel(user, estate):
     return {"visitors": services.on_site(estate).count(),
             "vehicles": services.vehicles_on_site(estate).count()}
