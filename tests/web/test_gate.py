@@ -58,7 +58,7 @@ def test_register_visitor_then_on_site_and_sign_out(gate, in_db):
         assert visit.registered_by.username == "gate"
         assert VehicleEntry.get(visit=visit).plate == "粤BD12345"
     page = gate.get("/gate/on-site").text
-    assert "王小明" in page and "被访 1号楼-101" in page
+    assert "王小明" in page and "1号楼-101" in page
     signed = gate.post(f"/gate/visits/{visit.id}/sign-out", headers={"HX-Request": "true"})
     assert "<html" not in signed.text and signed.text.strip().startswith('<section id="on-site">')
     assert "已签离：被访 1号楼-101" in signed.text and "王小明" not in signed.text
@@ -107,6 +107,7 @@ def test_validation_messages_keep_what_was_typed(gate, in_db):
     assert "身份证号校验位不对" in page and 'value="440306199003071233"' in page
     assert "请填写整数" in page and 'value="很多"' in page
     assert 'value="王小明"' in page and 'value="9-999"' in page
+    assert "本小区没有房号“9-999”" in page  # checked in the same round
     unknown = gate.post("/gate/", data=visit_form(unit="9-999"))
     assert "本小区没有房号“9-999”" in unknown.text and 'value="9-999"' in unknown.text
     missing = gate.post("/gate/", data=visit_form(unit="", purpose=""))

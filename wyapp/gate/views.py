@@ -89,6 +89,11 @@ def register():
                 flash(f"⚠ 关注名单提醒：{services.describe_watch(hits)}。请核实后决定是否放行，"
                       "已通知主管。", "error")
             return redirect(url_for("gate.home"))
+    elif form.unit.data and not form.unit.errors:  # every mistake in one round
+        try:
+            services.find_unit(estate, form.unit.data)
+        except GateError as error:
+            form.unit.errors.append(error.message)
     return _home(form, status=422)
 
 
