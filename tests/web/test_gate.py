@@ -250,3 +250,21 @@ def test_other_estates_visits_are_404(gate, in_db):
     assert "本小区没有房号" in wrong_unit.text
     with in_db():
         assert Notification.select().count() == 0
+
+
+def test_registration_with_a_photo(gate, in_db):
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (20, 20), "blue").save(png, "PNG")
+    data = {**visit_form(), "photo": (io.BytesIO(png.getvalue()), "face.png")}
+    response = gate.post("/gate/", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with in_db():
+        photo_id = Visit.get(name="王小明").photo_id
+    assert photo_id and f"/photos/{photo_id}.jpg" in gate.get("/gate/on-site").text
+    bad = {**visit_form(), "photo": (io.BytesIO(b"not an image"), "x.png")}
+    refused = gate.post("/gate/", data=bad, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "只能上传照片" in refused.text

@@ -228,3 +228,19 @@ def test_hostile_lookups_never_500(login, value):
                                                  "retention_days": value})
     assert settings.status_code == 422
     assert re.search(r'class="error"[^>]*>[^<]*[\u4e00-\u9fff]', settings.text)
+
+
+def test_once_a_day_is_enforced_by_the_database_too(app, in_db):
+    with in_db():
+        estate, gate = Estate.get(name="示范花园"), User.get(username="gate")
+        invitation = make_invitation(date(2026, 3, 10), date(2026, 3, 10))
+        data = {**visit_form(), "party_size": 1, "invitation": invitation.code}
+        services.register_visit(estate, gate, data, now=TODAY_NOON)
+        original = services.check_invitation
+        services.check_invitation = lambda *args: invitation  # a twin that checked earlier
+        try:
+            with pytest.raises(GateError, match="今天已经使用过"):
+                services.register_visit(estate, gate, data, now=TODAY_NOON)
+        finally:
+            services.check_invitation = original
+        assert Visit.select().where(Visit.invitation == invitation).count() == 1

@@ -67,6 +67,7 @@ class Visit(BaseModel):
     note = CharField(max_length=200, default="")
     photo = ForeignKeyField(Photo, null=True, on_delete="SET NULL")
     invitation = ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
+    invitation_day = DateField(null=True)  # local day of use: once per day, enforced below
     time_in = DateTimeField(default=utcnow, index=True)
     time_out = DateTimeField(null=True)
     registered_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
@@ -75,6 +76,9 @@ class Visit(BaseModel):
     watch_hit = BooleanField(default=False)
     idempotency_key = CharField(max_length=64, null=True, unique=True)
     purged_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("invitation", "invitation_day"), True),)
 
     @property
     def visited(self):

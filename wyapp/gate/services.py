@@ -31,6 +31,7 @@ from .models import (
 from .validators import GateError, mask_id, mask_phone
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the gate
+USED_TODAY = "这个预约码今天已经使用过，一天只能使用一次。"
 
 
 # ── time ──────────────────────────────────────────────────────────────────────
@@ -161,6 +162,7 @@ def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos
                 id_number=id_number if settings.store_full_id and id_number else None,
                 note=data.get("note", ""), photo=photos[0] if photos else None,
                 invitation=invitation, time_in=now, registered_by=user,
+                invitation_day=local_day(estate, now) if invitation else None,
                 watch_hit=bool(hits), idempotency_key=idempotency_key or None)
             if visit.plate:
                 VehicleEntry.create(estate=estate, plate=visit.plate, kind="访客", visit=visit,
@@ -168,10 +170,12 @@ def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos
             if hits:
                 alert_watch_hit(estate, hits, "来访登记",
                                 f"{visit.name} {mask_phone(visit.phone)}")
-    except IntegrityError:
+    except IntegrityError:  # a concurrent twin: same key, or the code used a moment ago
         earlier = idempotency_key and Visit.get_or_none(Visit.idempotency_key == idempotency_key)
         if earlier:
             return earlier, False, []
+        if invitation:
+            raise GateError(USED_TODAY, "invitation") from None
         raise
     return visit, True, hits
 
@@ -254,7 +258,7 @@ def check_invitation(estate, code, now):
     start, end = day_bounds(estate, today)
     if Visit.select().where(Visit.invitation == invitation, Visit.time_in >= start,
                             Visit.time_in < end).exists():
-        raise GateError("这个预约码今天已经使用过，一天只能使用一次。", "invitation")
+        raise GateError(USED_TODAY, "invitation")
     return invitation
 
 
