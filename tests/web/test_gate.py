@@ -268,3 +268,9 @@ def test_registration_with_a_photo(gate, in_db):
     bad = {**visit_form(), "photo": (io.BytesIO(b"not an image"), "x.png")}
     refused = gate.post("/gate/", data=bad, content_type="multipart/form-data")
     assert refused.status_code == 422 and "只能上传照片" in refused.text
+
+
+def test_staff_without_an_estate_get_403(login, in_db):
+    with in_db():
+        User.get(username="gate").set_estates([])
+    assert login("gate").get("/gate/").status_code == 403

@@ -180,6 +180,13 @@ def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos
     return visit, True, hits
 
 
+def discard_photos(photos):
+    """Photos saved for a registration that was then refused."""
+    for photo in photos:
+        photo.file().unlink(missing_ok=True)
+        photo.delete_instance()
+
+
 def sign_out(visit, user, now=None):
     """签离: the visit and its vehicle, if still on site, leave now."""
     if visit.time_out is not None:
@@ -413,10 +420,9 @@ def _purge_estate(estate, cutoff, now):
                        .where(Invitation.estate == estate,
                               Invitation.valid_to < cutoff.date(),
                               Invitation.purged_at.is_null()).execute())
-        photos = 0
-        for photo in Photo.select().where(Photo.id.in_(photo_ids)):
-            photo.file().unlink(missing_ok=True)
-            photos += photo.delete_instance()
+        doomed = list(Photo.select().where(Photo.id.in_(photo_ids)))
+        discard_photos(doomed)
+        photos = len(doomed)
     return {"visits": visits, "invitations": invitations, "vehicles": vehicles,
             "photos": photos}
 

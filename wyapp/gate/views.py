@@ -21,6 +21,14 @@ BOSS = ("supervisor", "manager")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
+@bp.before_request
+def need_an_estate():
+    """Staff assigned to no estate get a clear 403 (the visitor's pass needs no login)."""
+    if request.endpoint != "gate.invitation_pass" and current_user.is_authenticated \
+            and current_estate() is None:
+        abort(403, "您的账号还没有分配小区，请联系系统管理员。")
+
+
 @bp.after_request
 def no_store(response):
     """Gate pages hold visitors' personal data: no copy in the phone's HTTP cache."""
@@ -34,12 +42,9 @@ def gate_panel(user, estate):
 
 
 def _home(form, code_form=None, status=200, **extra):
-    estate = current_estate()
-    settings = GateSettings.of(estate)
     return render("gate/home.html", "register_form", form=form,
                   code_form=code_form or CodeForm(formdata=None),
-                  on_site_count=services.on_site(estate).count(),
-                  settings=settings, **extra), status
+                  on_site_count=services.on_site(current_estate()).count(), **extra), status
 
 
 @bp.route("/", methods=["GET"])
@@ -74,6 +79,7 @@ def register():
         return redirect(url_for("gate.home"))
     form = VisitForm()
     if form.validate_on_submit():
+        photos = []
         try:
             photos = save_photos(estate, request.files.getlist(form.photo.name),
                                  current_user, limit=1)
@@ -82,6 +88,7 @@ def register():
         except PhotoRejected as error:
             form.photo.errors.append(str(error))
         except GateError as error:
+            services.discard_photos(photos)
             form.show(error)
         else:
             flash(f"已登记：被访 {visit.visited}，{visit.party_size} 人。", "success")
