@@ -1,6 +1,5 @@
 """Gate (门岗): visitors, invitations, vehicles, goods release, watchlist, personal data."""
 import logging
-from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
@@ -33,11 +32,11 @@ def purge_expired(now):
 
 
 @click.command("purge")
-@click.option("--now", "now_text", default=None, help="UTC time to purge as of (YYYY-MM-DDTHH:MM)")
+@click.option("--now", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d"]), default=None,
+              help="Purge as of this UTC time instead of now (YYYY-MM-DDTHH:MM).")
 @with_appcontext
-def purge_command(now_text):
+def purge_command(now):
     """Blank visitor personal data past each estate's retention period (default 180 days)."""
-    now = datetime.fromisoformat(now_text) if now_text else None
     with db.connection_context():
         results = purge_personal_data(now)
     if not results:
