@@ -274,3 +274,11 @@ def test_staff_without_an_estate_get_403(login, in_db):
     with in_db():
         User.get(username="gate").set_estates([])
     assert login("gate").get("/gate/").status_code == 403
+
+
+def test_home_panels_and_long_stay_badge(login):
+    home = login("gate").get("/").text
+    assert "来访登记" in home and "1 位访客停留过久" in home  # the demo's 周建国
+    assert re.search(r'/gate/"[^>]*>.*?门岗</span>\s*<span class="badge">1</span>', home, re.S)
+    desk = login("desk").get("/").text
+    assert "今日有效预约 1 个" in desk and "今日放行条 1 张" in desk

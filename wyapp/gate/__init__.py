@@ -10,7 +10,7 @@ from . import desk, manage  # noqa: F401 — their routes register on bp
 from .demo import demo
 from .models import MIGRATIONS
 from .services import purge_personal_data
-from .views import BOSS, DESK, GATE, bp, gate_panel
+from .views import BOSS, DESK, GATE, bp, desk_panel, gate_panel, long_stay_badge
 
 
 class HideQueryParameters(logging.Filter):
@@ -50,10 +50,11 @@ feature = Feature(
     name="gate",
     blueprint=bp,
     migrations=MIGRATIONS,
-    nav=[NavItem("门岗", "gate.home", frozenset(GATE), "gate", order=40),
+    nav=[NavItem("门岗", "gate.home", frozenset(GATE), "gate", order=40, badge=long_stay_badge),
          NavItem("预约", "gate.invitations", frozenset(DESK) - frozenset(BOSS), "gate",
                  order=41)],
-    home_panels=[HomePanel(frozenset(GATE), "gate/_panel.html", gate_panel, order=5)],
+    home_panels=[HomePanel(frozenset(GATE), "gate/_panel.html", gate_panel, order=5),
+                 HomePanel(frozenset({"desk"}), "gate/_panel_desk.html", desk_panel, order=40)],
     demo=demo,
     periodic=[purge_expired],
     cli=[purge_command],

@@ -208,6 +208,12 @@ def on_site(estate):
             .order_by(Visit.time_in))
 
 
+def long_stays(estate, now):
+    """Visitors on site longer than the estate's long-stay hours."""
+    hours = GateSettings.of(estate).long_stay_hours
+    return on_site(estate).where(Visit.time_in < now - timedelta(hours=hours))
+
+
 def phone_history(estate, phone, limit=5):
     """That visitor's earlier entries, newest first, one per distinct unit/name/plate."""
     if len(phone) < 7:

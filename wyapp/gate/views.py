@@ -10,7 +10,7 @@ from ..photos import PhotoRejected, save_photos
 from ..web import render
 from . import services
 from .forms import CodeForm, ReleaseForm, VehicleForm, VisitForm
-from .models import GateSettings, ReleaseSlip, VehicleEntry, Visit
+from .models import GateSettings, Invitation, ReleaseSlip, VehicleEntry, Visit
 from .validators import GateError, clean_mobile
 
 bp = Blueprint("gate", __name__, url_prefix="/gate")
@@ -38,7 +38,20 @@ def no_store(response):
 
 def gate_panel(user, estate):
     return {"visitors": services.on_site(estate).count(),
-            "vehicles": services.vehicles_on_site(estate).count()}
+            "vehicles": services.vehicles_on_site(estate).count(),
+            "long_stays": services.long_stays(estate, utcnow()).count()}
+
+
+def desk_panel(user, estate):
+    today = services.local_day(estate, utcnow())
+    return {"invitations": scoped(Invitation).where(Invitation.valid_from <= today,
+                                                    Invitation.valid_to >= today).count(),
+            "slips": scoped(ReleaseSlip).where(ReleaseSlip.valid_on == today).count()}
+
+
+def long_stay_badge(user, estate):
+    """The gate tab shows how many visitors overstay: they may have left unsigned."""
+    return services.long_stays(estate, utcnow()).count()
 
 
 def _home(form, code_form=None, status=200, **extra):
