@@ -7,7 +7,7 @@ from peewee import IntegrityError
 
 from wyapp.cli import migration_groups
 from wyapp.db import db, migrate
-from wyapp.gate import services
+from wyapp.gate import privacy, services
 from wyapp.gate.models import Visit
 from wyapp.models import Estate, User
 
@@ -33,7 +33,7 @@ def test_gate_data_layer(make_app, any_db_url):
         log = services.daily_visitor_log(estate, date(2026, 3, 10))
         assert log["total"] == 1 and log["visits"][0]["id_number"] == "440***********1232"
         assert log["vehicles"]["visitor"] == 1
-        result = services.purge_personal_data(T0 + timedelta(days=181))
+        result = privacy.purge_personal_data(T0 + timedelta(days=181))
         assert result["示范花园"]["visits"] == 1
         assert Visit.get_by_id(visit.id).phone == ""
         assert services.daily_visitor_log(estate, date(2026, 3, 10))["total"] == 1

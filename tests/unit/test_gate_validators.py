@@ -1,7 +1,7 @@
 """Gate validators, table-driven: mobiles, plates (incl. new-energy), ID numbers, masking."""
 import pytest
 
-from wyapp.gate.services import parse_items
+from wyapp.gate.goods import parse_items
 from wyapp.gate.validators import (
     GateError,
     clean_id_number,

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from wyapp.db import utcnow
-from wyapp.gate import services
+from wyapp.gate import goods, services
 from wyapp.gate.models import Invitation, ReleaseSlip, Visit
 from wyapp.gate.validators import GateError
 from wyapp.models import Building, Estate, Unit, User
@@ -160,8 +160,8 @@ def test_desk_issues_a_slip_and_the_gate_releases_it_once(login, in_db):
 def test_expired_and_future_slips_say_why(login, in_db):
     with in_db():
         estate, desk = Estate.get(name="示范花园"), User.get(username="desk")
-        old = services.issue_slip(estate, desk, {**slip_form(), "valid_on": date(2020, 1, 1)})
-        later = services.issue_slip(estate, desk, {**slip_form(),
+        old = goods.issue_slip(estate, desk, {**slip_form(), "valid_on": date(2020, 1, 1)})
+        later = goods.issue_slip(estate, desk, {**slip_form(),
                                                    "valid_on": date.today() + timedelta(days=3)})
     gate = login("gate")
     assert "已过期（有效日期 2020-01-01）" in gate.get(f"/gate/slips/{old.id}").text
@@ -175,14 +175,14 @@ def test_expired_and_future_slips_say_why(login, in_db):
 def test_slip_release_is_single_use_even_when_raced(app, in_db):
     with in_db():
         estate, gate = Estate.get(name="示范花园"), User.get(username="gate")
-        slip = services.issue_slip(estate, gate, {**slip_form(), "valid_on": date(2026, 3, 10)})
+        slip = goods.issue_slip(estate, gate, {**slip_form(), "valid_on": date(2026, 3, 10)})
         stale = ReleaseSlip.get_by_id(slip.id)
-        services.release_goods(slip, gate, now=TODAY_NOON)
+        goods.release_goods(slip, gate, now=TODAY_NOON)
         with pytest.raises(GateError, match="已经使用过"):
-            services.release_goods(stale, gate, now=TODAY_NOON)  # fetched before the release
+            goods.release_goods(stale, gate, now=TODAY_NOON)  # fetched before the release
         stale.used_at = None
         with pytest.raises(GateError, match="已经使用过"):
-            services.release_goods(stale, gate, now=TODAY_NOON)
+            goods.release_goods(stale, gate, now=TODAY_NOON)
 
 
 @pytest.mark.parametrize("value", ["", "测" * 10000, "<img src=x>", "1; DELETE FROM unit"])
@@ -200,7 +200,7 @@ def test_other_estates_slip_is_404(login, in_db):
         other = Estate.create(name="他处花园")
         Unit.create(estate=other, building=Building.create(estate=other, name="A座"),
                     number="101")
-        slip = services.issue_slip(other, User.get(username="admin"),
+        slip = goods.issue_slip(other, User.get(username="admin"),
                                    {**slip_form(unit="A座-101"), "valid_on": date.today()})
     gate = login("gate")
     assert gate.get(f"/gate/slips/{slip.id}").status_code == 404

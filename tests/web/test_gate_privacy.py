@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from PIL import Image
 
-from wyapp.gate import purge_command, services
+from wyapp.gate import privacy, purge_command, services
 from wyapp.gate.models import GateSettings, Invitation, PurgeRun, VehicleEntry, Visit
 from wyapp.models import Estate, User
 from wyapp.photos import Photo, save_photo
@@ -45,8 +45,8 @@ def test_purge_after_180_days_with_a_fixed_clock(app, in_db):
         assert photo_file.exists()
         before = services.daily_visitor_log(estate, date(2026, 1, 5))
 
-        assert services.purge_personal_data(T0 + timedelta(days=179)) == {}
-        result = services.purge_personal_data(T0 + timedelta(days=181))
+        assert privacy.purge_personal_data(T0 + timedelta(days=179)) == {}
+        result = privacy.purge_personal_data(T0 + timedelta(days=181))
         assert result == {"示范花园": {"visits": 1, "invitations": 1, "vehicles": 1,
                                        "photos": 1}}
 
@@ -66,7 +66,7 @@ def test_purge_after_180_days_with_a_fixed_clock(app, in_db):
         assert after["visits"][0]["name"] == "（已清除）"
         run = PurgeRun.get()
         assert (run.visits, run.photos, run.cutoff) == (1, 1, T0 + timedelta(days=1))
-        assert services.purge_personal_data(T0 + timedelta(days=182)) == {}  # nothing twice
+        assert privacy.purge_personal_data(T0 + timedelta(days=182)) == {}  # nothing twice
         assert services.phone_history(estate, "13912345678") == [Visit.get_by_id(recent.id)]
 
 
@@ -74,7 +74,7 @@ def test_retention_days_is_per_estate(app, in_db):
     with in_db():
         estate, old, recent, _, _ = _old_and_recent_visits()
         GateSettings.create(estate=estate, retention_days=30)
-        result = services.purge_personal_data(T0 + timedelta(days=131))
+        result = privacy.purge_personal_data(T0 + timedelta(days=131))
         assert result["示范花园"]["visits"] == 2
 
 
@@ -96,6 +96,6 @@ def test_periodic_job_and_cli_command(app, in_db):
 def test_settings_page_lists_purge_counts(login, in_db):
     with in_db():
         _old_and_recent_visits()
-        services.purge_personal_data(T0 + timedelta(days=200))
+        privacy.purge_personal_data(T0 + timedelta(days=200))
     page = login("manager").get("/gate/settings").text
     assert "来访 1 条" in page and "照片 1 张" in page

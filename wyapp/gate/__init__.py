@@ -9,7 +9,7 @@ from ..features import Feature, HomePanel, NavItem
 from . import desk, manage  # noqa: F401 — their routes register on bp
 from .demo import demo
 from .models import MIGRATIONS
-from .services import purge_personal_data
+from .privacy import purge_personal_data
 from .views import BOSS, DESK, GATE, bp, desk_panel, gate_panel, long_stay_badge
 
 

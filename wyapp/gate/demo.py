@@ -5,11 +5,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..db import utcnow
+from .goods import issue_slip
 from .models import Visit
 from .services import (
     add_watch,
     create_invitation,
-    issue_slip,
     local_day,
     register_visit,
     sign_out,

@@ -8,7 +8,7 @@ from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import utcnow
 from ..qr import qr_svg
 from ..web import render
-from . import services
+from . import goods, services
 from .forms import InvitationForm, SlipForm
 from .models import Invitation
 from .validators import GateError
@@ -67,7 +67,7 @@ def slip_new():
     form = SlipForm(data={"valid_on": services.local_day(estate, utcnow())})
     if form.validate_on_submit():
         try:
-            slip = services.issue_slip(estate, current_user, form.data)
+            slip = goods.issue_slip(estate, current_user, form.data)
         except GateError as error:
             form.show(error)
         else:

@@ -15,15 +15,11 @@ from flask import has_request_context, url_for
 from peewee import JOIN, IntegrityError
 
 from ..db import db, utcnow
-from ..models import Building, Estate, Unit, User, notify
-from ..photos import Photo
+from ..models import Building, Unit, User, notify
 from .models import (
     PURPOSES,
     GateSettings,
     Invitation,
-    PurgeRun,
-    ReleaseSlip,
-    SlipItem,
     VehicleEntry,
     Visit,
     WatchEntry,
@@ -180,13 +176,6 @@ def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos
     return visit, True, hits
 
 
-def discard_photos(photos):
-    """Photos saved for a registration that was then refused."""
-    for photo in photos:
-        photo.file().unlink(missing_ok=True)
-        photo.delete_instance()
-
-
 def sign_out(visit, user, now=None):
     """签离: the visit and its vehicle, if still on site, leave now."""
     if visit.time_out is not None:
@@ -311,126 +300,6 @@ def vehicles_on_site(estate):
     return (VehicleEntry.select().where(VehicleEntry.estate == estate,
                                         VehicleEntry.time_out.is_null())
             .order_by(VehicleEntry.time_in))
-
-
-# ── release slips ─────────────────────────────────────────────────────────────
-
-def parse_items(text):
-    """One item a line: “沙发 2”, “冰箱×1” or just “书桌” (quantity 1)."""
-    items = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        match = re.fullmatch(r"(.+?)\s*[x×X*]?\s*(\d{1,4})\s*(?:件|个|台|张|箱|套|把|只)?", line)
-        name, quantity = (match.group(1).strip(), int(match.group(2))) if match else (line, 1)
-        if len(name) > 60:
-            raise GateError("每件物品名称不能超过 60 个字。", "items")
-        if quantity < 1:
-            raise GateError(f"“{name}”的数量应大于 0。", "items")
-        items.append((name, quantity))
-    if not items:
-        raise GateError("请填写放行物品，每行一件，例如：沙发 1。", "items")
-    if len(items) > 50:
-        raise GateError("一张放行条最多 50 行物品。", "items")
-    return items
-
-
-def issue_slip(estate, user, data):
-    unit = find_unit(estate, data["unit"])
-    items = parse_items(data["items"])
-    with db.atomic():
-        slip = ReleaseSlip.create(estate=estate, code=new_code(ReleaseSlip), unit=unit,
-                                  applicant=data["applicant"], valid_on=data["valid_on"],
-                                  approved_by=data["approved_by"], note=data.get("note", ""),
-                                  issued_by=user)
-        SlipItem.insert_many([{"slip": slip, "name": n, "quantity": q} for n, q in items]) \
-            .execute()
-    return slip
-
-
-def slip_problem(slip, now):
-    """Why a slip cannot be used now, or None."""
-    if slip.used_at is not None:
-        return "这张放行条已经使用过（一张只能放行一次）。"
-    today = local_day(slip.estate, now)
-    if today < slip.valid_on:
-        return f"这张放行条还未到有效日期（{slip.valid_on}）。"
-    if today > slip.valid_on:
-        return f"这张放行条已过期（有效日期 {slip.valid_on}）。"
-    return None
-
-
-def release_goods(slip, user, note="", now=None):
-    now = now or utcnow()
-    problem = slip_problem(slip, now)
-    if problem:
-        raise GateError(problem)
-    with db.atomic():
-        updated = (ReleaseSlip.update(used_at=now, used_by=user, exit_note=note)
-                   .where(ReleaseSlip.id == slip.id, ReleaseSlip.used_at.is_null()).execute())
-    if not updated:
-        raise GateError("这张放行条已经使用过（一张只能放行一次）。")
-    return ReleaseSlip.get_by_id(slip.id)
-
-
-def find_slips(estate, query):
-    """Slips by code or unit: the guard types what is on the paper or the unit."""
-    query = re.sub(r"\s", "", query or "")[:40]
-    if not query:
-        return []
-    slips = ReleaseSlip.select().where(ReleaseSlip.estate == estate)
-    by_code = slips.where(ReleaseSlip.code == query.upper())
-    if by_code.exists():
-        return list(by_code)
-    try:
-        unit = find_unit(estate, query)
-    except GateError:
-        return []
-    return list(slips.where(ReleaseSlip.unit == unit).order_by(ReleaseSlip.valid_on.desc())
-                .limit(10))
-
-
-# ── personal data ─────────────────────────────────────────────────────────────
-
-def purge_personal_data(now=None, estates=None):
-    """Blank visitor personal fields older than each estate's retention period.
-
-    Rows stay (so counts and statistics stay intact); a PurgeRun keeps the counts.
-    Returns {estate name: {"visits": n, ...}} for estates where anything was purged.
-    """
-    now = now or utcnow()
-    results = {}
-    for estate in estates or Estate.select():
-        cutoff = now - timedelta(days=GateSettings.of(estate).retention_days)
-        counts = _purge_estate(estate, cutoff, now)
-        if any(counts.values()):
-            PurgeRun.create(estate=estate, ran_at=now, cutoff=cutoff, **counts)
-            results[estate.name] = counts
-    return results
-
-
-def _purge_estate(estate, cutoff, now):
-    with db.atomic():
-        old = Visit.select().where(Visit.estate == estate, Visit.time_in < cutoff,
-                                   Visit.purged_at.is_null())
-        photo_ids = [v.photo_id for v in old.where(Visit.photo.is_null(False))]
-        visits = (Visit.update(name="", phone="", host="", plate="", id_masked="",
-                               id_number=None, note="", photo=None, purged_at=now)
-                  .where(Visit.id.in_(old.select(Visit.id))).execute())
-        vehicles = (VehicleEntry.update(plate="", purged_at=now)
-                    .where(VehicleEntry.estate == estate, VehicleEntry.kind == "访客",
-                           VehicleEntry.time_in < cutoff, VehicleEntry.purged_at.is_null())
-                    .execute())
-        invitations = (Invitation.update(name="", phone="", plate="", note="", purged_at=now)
-                       .where(Invitation.estate == estate,
-                              Invitation.valid_to < cutoff.date(),
-                              Invitation.purged_at.is_null()).execute())
-        doomed = list(Photo.select().where(Photo.id.in_(photo_ids)))
-        discard_photos(doomed)
-        photos = len(doomed)
-    return {"visits": visits, "invitations": invitations, "vehicles": vehicles,
-            "photos": photos}
 
 
 # ── reports ───────────────────────────────────────────────────────────────────

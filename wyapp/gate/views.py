@@ -8,7 +8,7 @@ from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import utcnow
 from ..photos import PhotoRejected, save_photos
 from ..web import render
-from . import services
+from . import goods, privacy, services
 from .forms import CodeForm, ReleaseForm, VehicleForm, VisitForm
 from .models import GateSettings, Invitation, ReleaseSlip, VehicleEntry, Visit
 from .validators import GateError, clean_mobile
@@ -101,7 +101,7 @@ def register():
         except PhotoRejected as error:
             form.photo.errors.append(str(error))
         except GateError as error:
-            services.discard_photos(photos)
+            privacy.discard_photos(photos)
             form.show(error)
         else:
             flash(f"已登记：被访 {visit.visited}，{visit.party_size} 人。", "success")
@@ -205,10 +205,10 @@ def vehicle_out(entry_id):
 def slips():
     """放行条: find by code or unit (the desk also sees the latest ones)."""
     estate, q = current_estate(), request.args.get("q", "").strip()[:40]
-    found = services.find_slips(estate, q) if q else \
+    found = goods.find_slips(estate, q) if q else \
         list(scoped(ReleaseSlip).order_by(ReleaseSlip.issued_at.desc()).limit(10))
     return render("gate/slips.html", "results", slips=found, q=q, now=utcnow(),
-                  problem=services.slip_problem)
+                  problem=goods.slip_problem)
 
 
 @bp.route("/slips/<int:slip_id>", methods=["GET", "POST"])
@@ -221,7 +221,7 @@ def slip(slip_id):
         if not current_user.has_role(*GATE):
             abort(403)
         try:
-            services.release_goods(slip, current_user, form.exit_note.data)
+            goods.release_goods(slip, current_user, form.exit_note.data)
         except GateError as error:
             form.exit_note.errors.append(error.message)
         else:
@@ -229,4 +229,4 @@ def slip(slip_id):
             return redirect(url_for("gate.slip", slip_id=slip.id))
     slip = get_or_404(ReleaseSlip, slip_id)
     return render("gate/slip.html", slip=slip, form=form,
-                  problem=services.slip_problem(slip, utcnow())), 422 if form.errors else 200
+                  problem=goods.slip_problem(slip, utcnow())), 422 if form.errors else 200
