@@ -90,3 +90,15 @@ def csrf_token_from(html):
         re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+@pytest.fixture
+def in_db(app):
+    """`with in_db():` runs a block inside the app with a database connection."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def block():
+        with app.app_context(), db.connection_context():
+            yield
+    return block

@@ -14,6 +14,7 @@ ENABLED = (
     "wyapp.accounts",
     "wyapp.admin",
     "wyapp.archive",
+    "wyapp.gate",
 )
 
 

@@ -1,0 +1,157 @@
+"""Gate records: visits, invitations, vehicles, release slips, the watchlist, settings.
+
+Personal fields (name, phone, ID, plate, photo) are blanked by the purge after the
+estate's retention period; the rows stay, so counts and statistics stay intact.
+"""
+from datetime import timedelta
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+)
+
+from ..db import BaseModel, MigrationGroup, utcnow
+from ..models import Estate, Unit, User
+from ..photos import Photo
+
+PURPOSES = ("探亲访友", "快递外卖", "装修施工", "维修服务", "中介看房", "其他")
+VEHICLE_KINDS = ("访客", "业主")
+
+
+class GateSettings(BaseModel):
+    """Per-estate rules; an estate without a row uses the defaults."""
+    estate = ForeignKeyField(Estate, unique=True, on_delete="CASCADE")
+    long_stay_hours = IntegerField(default=12)
+    retention_days = IntegerField(default=180)
+    store_full_id = BooleanField(default=False)
+
+    @classmethod
+    def of(cls, estate):
+        return cls.get_or_none(cls.estate == estate) or cls(estate=estate)
+
+
+class Invitation(BaseModel):
+    """A visitor the desk expects: valid on its dates, usable once per day."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    code = CharField(max_length=8, unique=True)
+    token = CharField(max_length=32, unique=True)  # the visitor's own page with the QR
+    name = CharField(max_length=40, default="")
+    phone = CharField(max_length=20, default="")
+    unit = ForeignKeyField(Unit, null=True, on_delete="SET NULL")
+    purpose = CharField(max_length=10, default="探亲访友")
+    party_size = IntegerField(default=1)
+    plate = CharField(max_length=10, default="")
+    valid_from = DateField()
+    valid_to = DateField()
+    note = CharField(max_length=200, default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    purged_at = DateTimeField(null=True)
+
+
+class Visit(BaseModel):
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    name = CharField(max_length=40, default="")
+    phone = CharField(max_length=20, default="", index=True)
+    unit = ForeignKeyField(Unit, null=True, on_delete="SET NULL")
+    host = CharField(max_length=40, default="")  # 被访人, when there is no unit
+    purpose = CharField(max_length=10)
+    party_size = IntegerField(default=1)
+    plate = CharField(max_length=10, default="")
+    id_masked = CharField(max_length=18, default="")
+    id_number = CharField(max_length=18, null=True)  # only when the estate stores it
+    note = CharField(max_length=200, default="")
+    photo = ForeignKeyField(Photo, null=True, on_delete="SET NULL")
+    invitation = ForeignKeyField(Invitation, null=True, on_delete="SET NULL")
+    invitation_day = DateField(null=True)  # local day of use: once per day, enforced below
+    time_in = DateTimeField(default=utcnow, index=True)
+    time_out = DateTimeField(null=True)
+    registered_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    signed_out_by = ForeignKeyField(User, null=True, on_delete="SET NULL",
+                                    backref="signed_out_visits")
+    watch_hit = BooleanField(default=False)
+    idempotency_key = CharField(max_length=64, null=True, unique=True)
+    purged_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("invitation", "invitation_day"), True),)
+
+    @property
+    def visited(self):
+        return self.unit.label if self.unit_id else self.host
+
+    def stayed(self, now):
+        return (self.time_out or now) - self.time_in
+
+    def long_stay(self, now, hours):
+        return self.time_out is None and self.stayed(now) > timedelta(hours=hours)
+
+
+class VehicleEntry(BaseModel):
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    plate = CharField(max_length=10, index=True)
+    kind = CharField(max_length=4, default="访客")
+    visit = ForeignKeyField(Visit, null=True, backref="vehicles", on_delete="SET NULL")
+    time_in = DateTimeField(default=utcnow, index=True)
+    time_out = DateTimeField(null=True)
+    registered_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    watch_hit = BooleanField(default=False)
+    purged_at = DateTimeField(null=True)
+
+    def stayed(self, now):
+        return (self.time_out or now) - self.time_in
+
+
+class ReleaseSlip(BaseModel):
+    """放行条: large goods leaving the estate; valid on one day, used once."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    code = CharField(max_length=8, unique=True)
+    unit = ForeignKeyField(Unit, on_delete="CASCADE")
+    applicant = CharField(max_length=40)
+    valid_on = DateField()
+    approved_by = CharField(max_length=40)
+    note = CharField(max_length=200, default="")
+    issued_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    issued_at = DateTimeField(default=utcnow)
+    used_at = DateTimeField(null=True)
+    used_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="released_slips")
+    exit_note = CharField(max_length=200, default="")
+
+
+class SlipItem(BaseModel):
+    slip = ForeignKeyField(ReleaseSlip, backref="items", on_delete="CASCADE")
+    name = CharField(max_length=60)
+    quantity = IntegerField(default=1)
+
+
+class WatchEntry(BaseModel):
+    """关注名单: a match warns the guard and alerts supervisors; it never blocks."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    name = CharField(max_length=40, default="")
+    phone = CharField(max_length=20, default="")
+    id_hash = CharField(max_length=64, default="")  # sha256 of the ID: matched, never shown
+    id_masked = CharField(max_length=18, default="")
+    plate = CharField(max_length=10, default="")
+    reason = CharField(max_length=200)
+    active = BooleanField(default=True)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+class PurgeRun(BaseModel):
+    """What each purge blanked: the counts are kept, the data is not."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    ran_at = DateTimeField(default=utcnow)
+    cutoff = DateTimeField()
+    visits = IntegerField(default=0)
+    invitations = IntegerField(default=0)
+    vehicles = IntegerField(default=0)
+    photos = IntegerField(default=0)
+
+
+MIGRATIONS = MigrationGroup("gate", [GateSettings, Invitation, Visit, VehicleEntry,
+                                     ReleaseSlip, SlipItem, WatchEntry, PurgeRun])

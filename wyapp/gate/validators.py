@@ -1,0 +1,85 @@
+"""Checks of what a guard types: mainland mobile numbers, plates, ID numbers (GB 11643).
+
+Each `clean_*` returns the normalised value or raises GateError with a Chinese message;
+an empty value is returned as "" (the form decides what is required).
+"""
+import re
+from datetime import date
+
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+LETTER = "A-HJ-NP-Z"  # I and O are never used on plates
+PLATE_PATTERNS = (
+    # conventional 7 characters; the last may be 挂 学 警 港 澳
+    re.compile(rf"^[{PROVINCES}][{LETTER}][{LETTER}0-9]{{4}}[{LETTER}0-9挂学警港澳]$"),
+    # new-energy small car: D/F (and the newer A–K series) then a letter or digit, 4 digits
+    re.compile(rf"^[{PROVINCES}][{LETTER}][A-HJK][{LETTER}0-9][0-9]{{4}}$"),
+    # new-energy large vehicle: 5 digits then D or F
+    re.compile(rf"^[{PROVINCES}][{LETTER}][0-9]{{5}}[DF]$"),
+)
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+class GateError(ValueError):
+    """A gate rule broken by one value; `field` names the form field it belongs beside."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def clean_mobile(value, field="phone"):
+    digits = re.sub(r"[\s-]", "", value or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if not digits:
+        return ""
+    if not MOBILE.match(digits):
+        raise GateError("手机号应为 11 位数字，以 1 开头，例如 13812345678。", field)
+    return digits
+
+
+def clean_plate(value, field="plate"):
+    plate = re.sub(r"[\s·.\-]", "", value or "").upper()
+    if not plate:
+        return ""
+    if not any(p.match(plate) for p in PLATE_PATTERNS):
+        raise GateError("车牌号格式不对：应为省份简称 + 字母 + 5 位（新能源 6 位），"
+                        "例如 粤B12345 或 粤BD12345。", field)
+    return plate
+
+
+def id_check_digit(first17):
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def clean_id_number(value, field="id_number"):
+    number = re.sub(r"\s", "", value or "").upper()
+    if not number:
+        return ""
+    if not re.fullmatch(r"[1-9][0-9]{16}[0-9X]", number):
+        raise GateError("身份证号应为 18 位：17 位数字加 1 位数字或 X。", field)
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise GateError("身份证号中的出生日期不存在，请核对。", field) from None
+    if born.year < 1900 or born > date.today():
+        raise GateError("身份证号中的出生日期不合理，请核对。", field)
+    if id_check_digit(number[:17]) != number[17]:
+        raise GateError("身份证号校验位不对，请逐位核对。", field)
+    return number
+
+
+def mask_id(number):
+    """110***********1234: the first 3 and the last 4 characters, the rest hidden."""
+    if not number:
+        return ""
+    if len(number) <= 7:
+        return "*" * len(number)
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def mask_phone(phone):
+    """138****5678, for alerts and printed lists."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
