@@ -81,7 +81,7 @@ def test_retention_days_is_per_estate(app, in_db):
 def test_periodic_job_and_cli_command(app, in_db):
     with in_db():
         _old_and_recent_visits()
-        assert run_periodic(T0 + timedelta(days=10)) == {"gate.purge_expired": {}}
+        assert run_periodic(T0 + timedelta(days=10))["gate.purge_expired"] == {}
     runner = app.test_cli_runner()
     result = runner.invoke(purge_command, ["--now", "2026-07-10T00:00"])
     assert result.exit_code == 0, result.output
