@@ -353,7 +353,7 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
     at = effective_time(now, device_at)
     view = round_for(estate, checkpoint, user, at)
     flags, distance = scan_flags(view, checkpoint, at, latitude, longitude)
-    if device_at is not None and now - device_at > OFFLINE_AFTER:
+    if now - at > OFFLINE_AFTER:  # a trusted device time well before arrival
         flags.append("离线补传")
     with db.atomic():
         row = ensure_round(view) if view is not None else None
