@@ -1,11 +1,11 @@
 """Service-desk forms: field shapes and messages; the rules live in services.py."""
 from flask_wtf.file import MultipleFileField
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..forms import BaseForm, at_most, required, text
-from .models import CATEGORIES, PRIORITIES, SATISFACTION, SOURCES
+from .models import CATEGORIES, CHANNELS, PRIORITIES, SATISFACTION, SOURCES
 
 
 def long_text(label, n, *validators, **kwargs):
@@ -81,3 +81,58 @@ class DueHoursForm(BaseForm):
     high_hours = text("高（小时）", 4, required("请填写小时数。"))
     normal_hours = text("普通（小时）", 4, required("请填写小时数。"))
     complaint_reply_hours = text("投诉默认回复时限（小时）", 4, required("请填写小时数。"))
+
+    def hours(self):
+        """The four numbers, or None after putting a Chinese message beside each bad one."""
+        values = {}
+        for name in ("urgent_hours", "high_hours", "normal_hours", "complaint_reply_hours"):
+            field = self[name]
+            if field.data.isdigit() and 1 <= int(field.data) <= 2000:
+                values[name] = int(field.data)
+            elif not field.errors:
+                field.errors.append("请填写 1 到 2000 之间的整数。")
+        return values if len(values) == 4 else None
+
+
+class ComplaintForm(ChoiceMessages):
+    channel = choice("投诉渠道", CHANNELS, "请选择投诉渠道。", default="来电")
+    neighbour_dispute = BooleanField("邻里纠纷（姓名、房号可不填）")
+    name = text("投诉人姓名", 40)
+    unit = text("房号", 60)
+    phone = text("联系电话", 20)
+    content = long_text("投诉内容", 2000, required("请填写投诉内容。"))
+    received_at = text("受理时间", 20)
+    handling = choice("处理方式", ("自行处理", "转交责任人"), "请选择处理方式。",
+                      default="自行处理", radio=True)
+    owner = SelectField("责任人", coerce=int, validate_choice=False)
+    due_at = text("约定回复时间", 20)
+    needs_followup = BooleanField("需要回访", default=True)
+
+
+class HandOverForm(ChoiceMessages):
+    owner = SelectField("责任人", coerce=int, validators=[InputRequired("请选择责任人。")],
+                        validate_choice=True)
+    due_at = text("约定回复时间", 20, required("请填写约定回复时间。"))
+    note = text("转交说明", 500)
+
+
+class HandleForm(ChoiceMessages):
+    investigation = long_text("调查情况", 2000)
+    measures = long_text("处理措施", 2000)
+    reply = long_text("答复投诉人", 2000, required("请填写答复内容。"))
+    agreed = choice("投诉人意见", ("同意", "不同意"), "请选择投诉人是否同意。", radio=True)
+    next_due = text("下次回复时间（不同意时）", 20)
+    no_followup = BooleanField("无须回访（处理后一周内无再次投诉即自动关闭）")
+
+
+class ClassifyForm(ChoiceMessages):
+    cause = SelectField("投诉分类（按最终原因）", coerce=int, validate_choice=True,
+                        validators=[InputRequired("请选择投诉分类。")])
+    event = SelectField("同一事件", coerce=int, validate_choice=True,
+                        validators=[InputRequired("请选择事件。")])
+    new_event = text("或新建事件", 100)
+    major = BooleanField("重大投诉（单独立卷）")
+
+
+class CauseForm(BaseForm):
+    name = text("新分类", 20, required("请填写分类名称。"))

@@ -4,11 +4,20 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import photos as photo_store
-from ..auth import current_estate, estate_required, get_or_404
+from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import db, utcnow
 from ..web import render
 from . import services
-from .forms import AmendForm, AssignForm, CompleteForm, StepForm, VisitForm, WorkOrderForm
+from .forms import (
+    AmendForm,
+    AssignForm,
+    CauseForm,
+    CompleteForm,
+    DueHoursForm,
+    StepForm,
+    VisitForm,
+    WorkOrderForm,
+)
 from .models import ORIGIN_KINDS, WorkOrder
 
 bp = Blueprint("service", __name__, url_prefix="/service")
@@ -21,6 +30,27 @@ def field_error(form, error):
     """Put a domain error beside its field, or at the form's top when it has none."""
     field = getattr(form, error.field or "", None)
     (field.errors if field is not None else form.form_errors).append(error.message)
+
+
+def attempt(form, action):
+    """Run a domain step for a valid form, inside one transaction; True when it was done.
+
+    A refusal goes beside its field; a step this user may never take is a 403.
+    """
+    if not form.validate_on_submit():
+        return False
+    try:
+        with db.atomic():
+            action()
+    except services.NotAllowed as refused:
+        abort(403, refused.message)
+    except photo_store.PhotoRejected as rejected:
+        form.photos.errors.append(str(rejected))
+    except services.ServiceError as error:
+        field_error(form, error)
+    else:
+        return True
+    return False
 
 
 def page_of(query):
@@ -48,25 +78,19 @@ def work_orders():
 @estate_required
 def new_work_order():
     """登记 a repair: any staff member may register one."""
-    form = WorkOrderForm()
-    if form.validate_on_submit():
-        estate = current_estate()
-        try:
-            with db.atomic():
-                unit = services.find_unit(estate, form.unit.data)
-                pictures = photo_store.save_photos(estate, form.photos.data or [], current_user)
-                order = services.create_work_order(
-                    estate, source=form.source.data, description=form.description.data,
-                    reported_by=current_user, category=form.category.data,
-                    priority=form.priority.data, unit=unit, place=form.place.data,
-                    photos=pictures, paid=form.paid.data == "有偿")
-        except photo_store.PhotoRejected as rejected:
-            form.photos.errors.append(str(rejected))
-        except services.ServiceError as error:
-            field_error(form, error)
-        else:
-            flash(f"已登记报修 {order.code}。", "success")
-            return redirect(url_for("service.work_order", order_id=order.id))
+    form, estate, made = WorkOrderForm(), current_estate(), []
+
+    def register():
+        made.append(services.create_work_order(
+            estate, source=form.source.data, description=form.description.data,
+            reported_by=current_user, category=form.category.data,
+            priority=form.priority.data, unit=services.find_unit(estate, form.unit.data),
+            place=form.place.data, paid=form.paid.data == "有偿",
+            photos=photo_store.save_photos(estate, form.photos.data or [], current_user)))
+
+    if attempt(form, register):
+        flash(f"已登记报修 {made[0].code}。", "success")
+        return redirect(url_for("service.work_order", order_id=made[0].id))
     return render("service/order_new.html", form=form), 422 if form.errors else 200
 
 
@@ -124,20 +148,50 @@ def order_step(order_id, slug):
     if step == "派单":
         form.engineer.choices = [SelectChoice(u.id, u.display_name)
                                  for u in services.assignable_engineers(order.estate)]
-    if form.validate_on_submit():
-        try:
-            with db.atomic():
-                STEP_ACTIONS[step](order, form, utcnow())
-        except services.NotAllowed as refused:
-            abort(403, refused.message)
-        except photo_store.PhotoRejected as rejected:
-            form.photos.errors.append(str(rejected))
-        except services.ServiceError as error:
-            field_error(form, error)
-        else:
-            if request.htmx:
-                return _order_page(get_or_404(WorkOrder, order_id))
-            flash(f"{order.code}：{step}已记录。", "success")
-            return redirect(url_for("service.work_order", order_id=order.id))
+    if attempt(form, lambda: STEP_ACTIONS[step](order, form, utcnow())):
+        if request.htmx:
+            return _order_page(get_or_404(WorkOrder, order_id))
+        flash(f"{order.code}：{step}已记录。", "success")
+        return redirect(url_for("service.work_order", order_id=order.id))
     order = get_or_404(WorkOrder, order_id)  # as it is now, whatever the failed step did
     return _order_page(order, 200 if request.htmx else 422, **{step: form})
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(*services.SUPERVISORS)
+@estate_required
+def settings():
+    """The estate's due hours per priority and its complaint root-cause categories."""
+    estate = current_estate()
+    current = services.ServiceSettings.of(estate)
+    form = DueHoursForm(data={k: str(getattr(current, k)) for k in services.HOUR_FIELDS})
+    cause_form = CauseForm(formdata=None)
+    valid = form.validate_on_submit()
+    hours = form.hours() if form.is_submitted() else None
+    if valid and hours:
+        services.save_settings(estate, hours)
+        flash("已保存时限设置。", "success")
+        return redirect(url_for("service.settings"))
+    return render("service/settings.html", form=form, cause_form=cause_form,
+                  causes=services.causes_of(estate)), 422 if form.errors else 200
+
+
+@bp.post("/settings/causes")
+@role_required(*services.SUPERVISORS)
+@estate_required
+def add_cause():
+    """Add a root-cause category, or switch one on or off (?toggle=id)."""
+    estate = current_estate()
+    toggle = request.args.get("toggle", type=int)
+    if toggle:
+        services.toggle_cause(get_or_404(services.ComplaintCause, toggle))
+        return redirect(url_for("service.settings"))
+    cause_form = CauseForm()
+    if attempt(cause_form, lambda: services.add_cause(estate, cause_form.name.data)):
+        flash(f"已添加分类 {cause_form.name.data}。", "success")
+        return redirect(url_for("service.settings"))
+    current = services.ServiceSettings.of(estate)
+    form = DueHoursForm(formdata=None,
+                        data={k: str(getattr(current, k)) for k in services.HOUR_FIELDS})
+    return render("service/settings.html", form=form, cause_form=cause_form,
+                  causes=services.causes_of(estate)), 422
