@@ -13,6 +13,7 @@ ENABLED = (
     "wyapp.accounts",
     "wyapp.admin",
     "wyapp.patrol",
+    "wyapp.service",
 )
 
 

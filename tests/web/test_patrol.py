@@ -358,3 +358,32 @@ def test_tick_command_closes_rounds(app):
     assert "已关闭 0 个巡更任务" in again.output
     day = runner.invoke(cli, ["patrol", "day"])
     assert "示范花园" in day.output and "完成率" in day.output
+
+
+def test_incident_becomes_a_work_order_that_links_back(login, app, demo):
+    from wyapp.service.models import WorkOrder
+
+    cp_id, _ = demo["地库B区水泵房"]
+    guard = login("guard")
+    guard.post("/patrol/incidents/new", content_type="multipart/form-data", data={
+        "category": "设施损坏", "text": "水泵漏水", "checkpoint_id": str(cp_id),
+        "photos": [(_jpeg(), "leak.jpg")]})
+    with app.app_context(), db.connection_context():
+        incident = Incident.get(text="水泵漏水")
+    assert guard.post(f"/patrol/incidents/{incident.id}/work-order").status_code == 403
+    supervisor = login("supervisor")
+    page = supervisor.post(f"/patrol/incidents/{incident.id}/work-order", follow_redirects=True)
+    with app.app_context(), db.connection_context():
+        order = WorkOrder.get(WorkOrder.origin_kind == "patrol_incident",
+                              WorkOrder.origin_id == incident.id)
+        assert (order.source, order.category) == ("巡更异常", "公共设施")
+        assert order.place == "地库B区水泵房"
+        assert "水泵漏水" in order.description and len(order.photo_rows) == 1
+        assert Incident.get_by_id(incident.id).status == "已转工单"
+    assert f"已转为维修工单 #{order.id}" in page.text
+    again = supervisor.post(f"/patrol/incidents/{incident.id}/work-order")
+    assert again.status_code == 409 and "已经处理过了" in again.text
+    with app.app_context(), db.connection_context():
+        assert WorkOrder.select().where(WorkOrder.origin_id == incident.id).count() == 1
+    order_page = supervisor.get(page.text.split('已转维修工单 <a href="')[1].split('"')[0])
+    assert order_page.status_code == 200 and "巡更异常" in order_page.text

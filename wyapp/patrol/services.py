@@ -522,7 +522,7 @@ def incident_to_work_order(incident, user, now):
                 photos=[p.photo for p in incident.photo_rows],
                 origin=("patrol_incident", incident.id))
         except WorkOrderError as error:
-            raise PatrolError(str(error)) from error
+            raise PatrolError(error.message) from error
         incident.status, incident.closed_at, incident.work_order_id = "已转工单", now, order.id
         incident.save()
     return order
