@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from peewee import IntegrityError
+from peewee import Case, IntegrityError, fn
 
 from ..db import db
 from ..labels import current_label, issue_label
@@ -196,8 +196,20 @@ def route_checkpoints(route_ids):
     return stops
 
 
-def rounds_between(estate, start, end, user=None, schedules=None):
-    """Every round whose window overlaps [start, end), oldest first, with rows and scans."""
+@dataclass
+class ScanMark:
+    """What the scan path needs of earlier scans: which checkpoint, when, whether late."""
+    checkpoint_id: int
+    scanned_at: datetime
+    flag_list: list
+
+
+def rounds_between(estate, start, end, user=None, schedules=None, marks_only=False):
+    """Every round whose window overlaps [start, end), oldest first, with rows and scans.
+
+    marks_only: instead of every Scan, each checkpoint's first and last scan as ScanMarks
+    (aggregated in SQL), so recording a scan costs the same however many a round holds.
+    """
     schedules = schedules if schedules is not None else schedules_for(estate, user)
     stops = route_checkpoints({s.route_id for s in schedules})
     zone = zone_of(estate)
@@ -219,10 +231,26 @@ def rounds_between(estate, start, end, user=None, schedules=None):
         view.row = row
     if rows:
         by_row = {v.row.id: v for v in views.values() if v.row is not None}
-        for scan in (Scan.select(Scan, User).join(User)
-                     .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
-            by_row[scan.round_id].scans.append(scan)
+        if marks_only:
+            _attach_marks(by_row)
+        else:
+            for scan in (Scan.select(Scan, User).join(User)
+                         .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
+                by_row[scan.round_id].scans.append(scan)
     return sorted(views.values(), key=lambda v: (v.starts_at, v.schedule.id))
+
+
+def _attach_marks(by_row):
+    late = Case(None, [(Scan.flags.contains("迟到"), 1)], 0)
+    for r in (Scan.select(Scan.round, Scan.checkpoint, fn.MIN(Scan.scanned_at).alias("first"),
+                          fn.MAX(Scan.scanned_at).alias("last"), fn.MIN(late).alias("late"))
+              .where(Scan.round.in_(list(by_row))).group_by(Scan.round, Scan.checkpoint)
+              .namedtuples()):
+        flags = ["迟到"] if r.late else []
+        for at in sorted({r.first, r.last}):
+            by_row[r.round].scans.append(ScanMark(r.checkpoint, at, flags))
+    for view in by_row.values():
+        view.scans.sort(key=lambda m: m.scanned_at)
 
 
 def guard_rounds(estate, user, now, upcoming=2):
@@ -304,7 +332,8 @@ def effective_time(now, device_at):
 
 def round_for(estate, checkpoint, user, at):
     """The round a scan at `at` counts for: an open window first, else the last ended one."""
-    views = [v for v in rounds_between(estate, at - LATE_AFTER, at + timedelta(minutes=1), user)
+    views = [v for v in rounds_between(estate, at - LATE_AFTER, at + timedelta(minutes=1), user,
+                                       marks_only=True)
              if any(c.id == checkpoint.id for c in v.checkpoints)]
     current = [v for v in views if v.is_current(at)]
     if current:
