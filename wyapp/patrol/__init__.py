@@ -1,5 +1,6 @@
 """Patrol (巡更): checkpoints with QR labels, routes, schedules, rounds, scans, incidents."""
 from ..features import Feature, HomePanel, NavItem
+from . import incident_views, setup_views  # noqa: F401 — their routes
 from .cli import patrol_command
 from .demo import create_demo
 from .models import PATROL
