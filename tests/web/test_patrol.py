@@ -387,3 +387,16 @@ def test_incident_becomes_a_work_order_that_links_back(login, app, demo):
         assert WorkOrder.select().where(WorkOrder.origin_id == incident.id).count() == 1
     order_page = supervisor.get(page.text.split('已转维修工单 <a href="')[1].split('"')[0])
     assert order_page.status_code == 200 and "巡更异常" in order_page.text
+
+
+def test_scan_form_hostile_values(login, demo, app):
+    _, token = demo["1号楼大堂"]
+    guard = login("guard")
+    for field in ("client_id", "device_time", "latitude", "longitude", "accuracy"):
+        post_hostile(guard, f"/c/{token}", field,
+                     {} if field == "client_id" else {"client_id": f"k-hostile-{field}"})
+    with app.app_context(), db.connection_context():
+        rows = list(Scan.select().where(~Scan.client_id.startswith("demo-")))
+    assert {r.client_id for r in rows} == {f"k-hostile-{f}" for f in
+                                           ("device_time", "latitude", "longitude", "accuracy")}
+    assert all(r.latitude is None and r.device_at is None for r in rows)

@@ -304,7 +304,7 @@ def _alert(estate, view, status, now, send=True):
     notify(User.with_role(estate, "supervisor", "manager"), estate, "patrol_missed",
            f"{status}：{view.route.name} {local:%m-%d %H:%M}",
            f"已巡 {len(view.counted_ids())}/{len(view.checkpoints)}。未巡：{missing}",
-           link=f"/patrol/reports/day?date={local:%Y-%m-%d}")
+           link=f"/patrol/reports/day?date={local:%Y-%m-%d}")  # no request here for url_for
     return True
 
 
