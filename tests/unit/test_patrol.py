@@ -284,3 +284,15 @@ def test_scans_and_closing_on_every_database(make_app, any_db_url):
         assert services.close_expired_rounds(local(11, 3), hours)["alerted"] == 0
         report = services.day_report(w.estate, date(2026, 3, 10), local(11, 3))
         assert [r["status"] for r in report["rounds"]] == ["漏巡", "部分完成"]
+
+
+def test_demo_is_idempotent_and_has_history(ctx):
+    from wyapp import demo
+
+    counts = [m.select().count() for m in (Checkpoint, Route, Schedule, Round, Scan, Incident)]
+    assert counts[0] == 12 and counts[1] == 2 and counts[4] > 100
+    assert Round.select().where(Round.status == "漏巡").count() == 1
+    assert Scan.select().where(Scan.flags != "").count() >= 2
+    demo.create(ctx.extensions["wyapp.features"])
+    assert [m.select().count() for m in (Checkpoint, Route, Schedule, Round, Scan,
+                                         Incident)] == counts
