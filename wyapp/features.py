@@ -15,6 +15,8 @@ ENABLED = (
     "wyapp.admin",
     "wyapp.archive",
     "wyapp.gate",
+    "wyapp.patrol",
+    "wyapp.service",
 )
 
 

@@ -32,7 +32,7 @@ def test_label_opens_its_target_after_login(labelled, client, login):
 def test_reissued_label_is_refused_with_a_reason(labelled, app, login):
     with app.app_context(), db.connection_context():
         fresh = issue_label(Estate.get(), "thing", 42)
-        assert Label.select().where(Label.retired_at.is_null()).count() == 1
+        assert Label.select().where(Label.kind == "thing", Label.retired_at.is_null()).count() == 1
     client = login("guard")
     old = client.get(f"/c/{labelled.token}")
     assert old.status_code == 410 and "标签已作废" in old.text

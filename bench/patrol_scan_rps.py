@@ -1,0 +1,169 @@
+"""Patrol scans per second through POST /c/<token> against a bare endpoint inserting one row.
+
+Both run in the same gunicorn (2 workers × 4 threads) over the same SQLite demo database and
+are hit by the same client: 50 concurrent clients, each posting as fast as it gets answers,
+for BENCH_SECONDS (default 20) each. A scan is posted as the page posts it (htmx, CSRF
+header, a fresh Idempotency-Key, device time and GPS), so the figure includes the login
+session, estate check, label lookup, round computation, flags and the insert.
+Target: scans keep ≥ 50 % of the bare rate, with zero errors.
+Run: python bench/patrol_scan_rps.py
+"""
+import http.client
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
+CLIENTS = 50
+PORT = int(os.environ.get("BENCH_PORT", 5098))
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def make_app():
+    """The real app plus a bare endpoint that inserts one row, for gunicorn."""
+    from peewee import DateTimeField
+
+    from wyapp import create_app, csrf
+    from wyapp.db import BaseModel, db, utcnow
+
+    class BenchRow(BaseModel):
+        at = DateTimeField(default=utcnow)
+
+    app = create_app()
+    with app.app_context(), db.connection_context():
+        db.create_tables([BenchRow], safe=True)
+
+    @app.post("/bench/bare")
+    @csrf.exempt
+    def bare():
+        with db.atomic():
+            BenchRow.create()
+        return "ok"
+
+    return app
+
+
+def _request(path, cookie=None, method="GET", body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    all_headers = {"Cookie": cookie} if cookie else {}
+    all_headers.update(headers or {})
+    conn.request(method, path, body=body, headers=all_headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data
+
+
+def login():
+    response, page = _request("/login")
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    body = b"csrf_token=" + token + b"&username=guard&password=wyapp-demo"
+    response, _ = _request("/login", cookie, "POST", body, FORM)
+    assert response.status == 302, response.status
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    response, home = _request("/", cookie)
+    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]  # now with the secret
+    csrf = re.search(rb'name="csrf-token" content="([^"]+)"', home).group(1).decode()
+    return cookie, csrf
+
+
+def label_tokens():
+    env = _env()
+    code = ("from wyapp import create_app\nfrom wyapp.db import db\nfrom wyapp.labels import "
+            "Label\napp = create_app()\nwith app.app_context(), db.connection_context():\n"
+            "    print(' '.join(l.token for l in Label.select().where(Label.kind == "
+            "'checkpoint', Label.retired_at.is_null())))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return out.stdout.split()
+
+
+def hammer(send):
+    done, errors, stop = [0], [0], time.monotonic() + SECONDS
+    lock = threading.Lock()
+
+    def client():
+        while time.monotonic() < stop:
+            try:
+                ok = send()
+            except OSError:
+                ok = False
+            with lock:
+                done[0] += ok
+                errors[0] += not ok
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.monotonic() - started), errors[0]
+
+
+_DATA_DIR = tempfile.mkdtemp(prefix="wyapp-bench-scan-")
+
+
+def _env():
+    env = {**os.environ, "WYAPP_DATA_DIR": _DATA_DIR, "PYTHONPATH": str(ROOT)}
+    env.pop("WYAPP_DATABASE_URL", None)
+    return env
+
+
+def main():
+    env = _env()
+    subprocess.run([sys.executable, "-c", "from wyapp.cli import cli; cli()", "demo"],
+                   env=env, check=True, capture_output=True, cwd=ROOT)
+    tokens = label_tokens()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
+         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "--chdir", str(ROOT),
+         "bench.patrol_scan_rps:make_app()"], env=env)
+    try:
+        for _ in range(200):
+            try:
+                _request("/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie, csrf = login()
+        counter = [0]
+
+        def bare():
+            response, _ = _request("/bench/bare", None, "POST", b"", FORM)
+            return response.status == 200
+
+        def scan():
+            counter[0] += 1
+            key = uuid.uuid4().hex
+            body = (f"client_id={key}&latitude=31.2304&longitude=121.4737&accuracy=15"
+                    f"&device_time={int(time.time() * 1000)}").encode()
+            response, page = _request(f"/c/{tokens[counter[0] % len(tokens)]}", cookie, "POST",
+                                      body, {**FORM, "X-CSRFToken": csrf, "HX-Request": "true",
+                                             "Idempotency-Key": key})
+            if os.environ.get("BENCH_DEBUG"):
+                print(response.status, page[:3000].decode(errors="replace"))
+            return response.status == 200 and "打卡成功".encode() in page
+
+        hammer(bare) if SECONDS < 5 else None  # a short run warms up inside the measurement
+        bare_rate, bare_errors = hammer(bare)
+        scan_rate, scan_errors = hammer(scan)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"clients {CLIENTS}, {SECONDS:.0f} s each, gunicorn 2 workers × 4 threads, SQLite")
+    print(f"bare insert endpoint : {bare_rate:8.1f} req/s  ({bare_errors} errors)")
+    print(f"patrol scan (POST)   : {scan_rate:8.1f} req/s  ({scan_errors} errors)")
+    print(f"ratio scan/bare      : {scan_rate / bare_rate:8.3f}  (target ≥ 0.5, 0 errors)")
+
+
+if __name__ == "__main__":
+    main()

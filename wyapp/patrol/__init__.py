@@ -1,0 +1,24 @@
+"""Patrol (巡更): checkpoints with QR labels, routes, schedules, rounds, scans, incidents."""
+from ..features import Feature, HomePanel, NavItem
+from . import incident_views, setup_views  # noqa: F401 — their routes
+from .cli import patrol_command
+from .demo import create_demo
+from .models import PATROL
+from .services import periodic_close
+from .views import bp, checkpoint_label, guard_panel, lead_panel, open_incidents
+
+feature = Feature(
+    name="patrol",
+    blueprint=bp,
+    migrations=PATROL,
+    nav=[NavItem("巡更", "patrol.index", frozenset({"guard", "supervisor", "manager"}), "patrol",
+                 order=10, badge=open_incidents)],
+    home_panels=[HomePanel(frozenset({"guard"}), "patrol/_panel_guard.html", guard_panel,
+                           order=20),
+                 HomePanel(frozenset({"supervisor", "manager"}), "patrol/_panel_lead.html",
+                           lead_panel, order=20)],
+    demo=create_demo,
+    periodic=[periodic_close],
+    cli=[patrol_command],
+    label_kinds={"checkpoint": checkpoint_label},
+)

@@ -1,0 +1,123 @@
+"""巡更异常: a guard reports one; a supervisor comments, closes, or makes a work order."""
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ..auth import current_estate, estate_required, get_or_404, role_required, scoped
+from ..db import utcnow
+from ..photos import PhotoRejected, save_photos
+from ..web import render
+from . import services
+from .forms import CommentForm, IncidentForm
+from .models import Checkpoint, Incident
+from .views import LEADS, WALKERS, bp
+
+
+@bp.route("/incidents")
+@role_required(*WALKERS)
+@estate_required
+def incidents():
+    """巡更异常 by state (a supervisor starts at 待处理); a guard sees only their own."""
+    rows = scoped(Incident).order_by(Incident.created_at.desc())
+    if not current_user.has_role(*LEADS):
+        rows = rows.where(Incident.reported_by == current_user)
+    state = request.args.get("state", "待处理" if current_user.has_role(*LEADS) else "")
+    if state in ("待处理", "已关闭", "已转工单"):
+        rows = rows.where(Incident.status == state)
+    return render("patrol/incidents.html", incidents=rows.limit(200), state=state)
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@role_required(*WALKERS)
+@estate_required
+def incident_new():
+    """Report an incident found on patrol: category, what was seen, up to 6 photos."""
+    form = IncidentForm(checkpoint_id=request.args.get("checkpoint", ""))
+    checkpoint = _incident_checkpoint(form.checkpoint_id.data)
+    if form.validate_on_submit():
+        estate = current_estate()
+        try:
+            photos = save_photos(estate, request.files.getlist(form.photos.name),
+                                 current_user, limit=6)
+        except PhotoRejected as error:
+            form.photos.errors.append(str(error))
+        else:
+            incident = services.report_incident(estate, current_user, form.category.data,
+                                                form.text.data, photos, checkpoint)
+            flash("已上报巡更异常，主管会尽快处理。", "success")
+            return redirect(url_for("patrol.incident", incident_id=incident.id))
+    return render("patrol/incident_form.html", form=form, checkpoint=checkpoint)
+
+
+def _incident_checkpoint(value):
+    value = (value or "").strip()
+    if not value.isdigit():
+        return None
+    return scoped(Checkpoint).where(Checkpoint.id == int(value)).first()
+
+
+def _incident_or_404(incident_id):
+    incident = get_or_404(Incident, incident_id)
+    if not current_user.has_role(*LEADS) and incident.reported_by_id != current_user.id:
+        abort(404)
+    return incident
+
+
+@bp.route("/incidents/<int:incident_id>", methods=["GET", "POST"])
+@role_required(*WALKERS)
+@estate_required
+def incident(incident_id):
+    """One incident with photos and comments; a supervisor comments here."""
+    incident = _incident_or_404(incident_id)
+    form = CommentForm()
+    if request.method == "POST":
+        if not current_user.has_role(*LEADS):
+            abort(403)
+        if form.validate_on_submit():
+            services.comment_incident(incident, current_user, form.text.data)
+            flash("已添加处理意见。", "success")
+            return redirect(url_for("patrol.incident", incident_id=incident.id))
+    return _incident_page(incident, form)
+
+
+def _incident_page(incident, form=None, error=None, status=200):
+    return render("patrol/incident.html", incident=incident, error=error,
+                  form=form or CommentForm(formdata=None),
+                  comments=incident.comments.order_by(incident.comments.model.created_at),
+                  work_order_url=_work_order_url(incident)), status
+
+
+def _work_order_url(incident):
+    if not incident.work_order_id:
+        return None
+    try:
+        return url_for("service.work_order", order_id=incident.work_order_id)
+    except Exception:  # the service desk is not enabled in this installation
+        return None
+
+
+@bp.post("/incidents/<int:incident_id>/close")
+@role_required(*LEADS)
+@estate_required
+def incident_close(incident_id):
+    """Close an incident that needs no repair."""
+    incident = _incident_or_404(incident_id)
+    try:
+        services.close_incident(incident, utcnow())
+    except services.PatrolError as error:
+        return _incident_page(incident, error=error.message, status=409)
+    flash("已关闭这条异常。", "success")
+    return redirect(url_for("patrol.incident", incident_id=incident.id))
+
+
+@bp.post("/incidents/<int:incident_id>/work-order")
+@role_required(*LEADS)
+@estate_required
+def incident_work_order(incident_id):
+    """Turn the incident into a repair work order with one tap (the order links back)."""
+    incident = _incident_or_404(incident_id)
+    try:
+        order = services.incident_to_work_order(incident, current_user, utcnow())
+    except services.PatrolError as error:
+        return _incident_page(incident, error=error.message, status=409)
+    flash(f"已转为维修工单 #{order.id}。", "success")
+    return redirect(url_for("patrol.incident", incident_id=incident.id))

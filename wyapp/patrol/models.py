@@ -1,0 +1,165 @@
+"""Patrol tables: checkpoints, routes and their stops, schedules, rounds, scans, incidents.
+
+A round is one window of a schedule. Its state is computed from the clock and the scans
+(services.py); a Round row exists only once something happened to the window (a scan was
+recorded for it, or the periodic job closed it), so reading never has to write.
+"""
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from ..db import BaseModel, MigrationGroup, utcnow
+from ..models import Estate, User
+from ..photos import Photo
+
+WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]  # ISO weekday 1..7
+INCIDENT_CATEGORIES = ["安全隐患", "设施损坏", "可疑人员", "消防", "卫生", "其他"]
+FLAGS = ["迟到", "顺序错误", "过快", "超出范围", "重复", "离线补传"]
+
+
+class Checkpoint(BaseModel):
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    name = CharField(max_length=100)
+    location = CharField(max_length=200, default="")
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    radius_m = IntegerField(null=True)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("estate", "name"), True),)
+
+    @property
+    def code(self):
+        """The short human code printed under the QR: XG + number."""
+        return f"XG{self.id:03d}"
+
+    @property
+    def has_geofence(self):
+        return None not in (self.latitude, self.longitude, self.radius_m)
+
+
+class Route(BaseModel):
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    name = CharField(max_length=100)
+    enforce_order = BooleanField(default=True)
+    min_seconds = IntegerField(default=30)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("estate", "name"), True),)
+
+    def checkpoints(self):
+        return [s.checkpoint for s in
+                RouteStop.select(RouteStop, Checkpoint).join(Checkpoint)
+                .where(RouteStop.route == self).order_by(RouteStop.position)]
+
+
+class RouteStop(BaseModel):
+    route = ForeignKeyField(Route, backref="stops", on_delete="CASCADE")
+    checkpoint = ForeignKeyField(Checkpoint, on_delete="CASCADE")
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("route", "checkpoint"), True),)
+
+
+class Schedule(BaseModel):
+    """When a route is walked: fixed start times, or every N minutes within a span."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    route = ForeignKeyField(Route, on_delete="CASCADE")
+    name = CharField(max_length=100)
+    weekdays = CharField(max_length=7, default="1234567")  # ISO weekday digits
+    start_times = CharField(max_length=300, default="")  # "08:00,14:00" (fixed mode)
+    span_start = CharField(max_length=5, default="")  # "20:00" (interval mode)
+    span_end = CharField(max_length=5, default="")  # "06:00": earlier = next day
+    every_minutes = IntegerField(null=True)
+    window_minutes = IntegerField(default=60)
+    any_guard = BooleanField(default=True)
+    active = BooleanField(default=True)
+    valid_from = DateTimeField(default=utcnow)  # no round before this moment (naive UTC)
+
+    @property
+    def interval_mode(self):
+        return bool(self.every_minutes)
+
+
+class ScheduleGuard(BaseModel):
+    schedule = ForeignKeyField(Schedule, backref="guard_rows", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("schedule", "user"), True),)
+
+
+class Round(BaseModel):
+    """A window of a schedule that something happened to; closed once by the periodic job."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    schedule = ForeignKeyField(Schedule, on_delete="CASCADE")
+    starts_at = DateTimeField()
+    ends_at = DateTimeField()
+    closed_at = DateTimeField(null=True)
+    status = CharField(max_length=10, default="")  # set when closed
+    done = IntegerField(default=0)
+    total = IntegerField(default=0)
+    alerted_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("schedule", "starts_at"), True),)
+
+
+class Scan(BaseModel):
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    checkpoint = ForeignKeyField(Checkpoint, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    round = ForeignKeyField(Round, null=True, backref="scans", on_delete="SET NULL")
+    client_id = CharField(max_length=64, unique=True)  # the Idempotency-Key
+    scanned_at = DateTimeField(index=True)  # the time that counts (device time if plausible)
+    server_at = DateTimeField(default=utcnow)
+    device_at = DateTimeField(null=True)
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    accuracy_m = FloatField(null=True)
+    distance_m = FloatField(null=True)
+    flags = CharField(max_length=100, default="")  # "迟到,过快"
+
+    @property
+    def flag_list(self):
+        return [f for f in self.flags.split(",") if f]
+
+
+class Incident(BaseModel):
+    estate = ForeignKeyField(Estate, on_delete="CASCADE")
+    reported_by = ForeignKeyField(User, on_delete="CASCADE")
+    checkpoint = ForeignKeyField(Checkpoint, null=True, on_delete="SET NULL")
+    round = ForeignKeyField(Round, null=True, on_delete="SET NULL")
+    category = CharField(max_length=10)
+    text = TextField()
+    status = CharField(max_length=10, default="待处理")  # 待处理 已关闭 已转工单
+    created_at = DateTimeField(default=utcnow, index=True)
+    closed_at = DateTimeField(null=True)
+    work_order_id = IntegerField(null=True)
+
+
+class IncidentPhoto(BaseModel):
+    incident = ForeignKeyField(Incident, backref="photo_rows", on_delete="CASCADE")
+    photo = ForeignKeyField(Photo, on_delete="CASCADE")
+
+
+class IncidentComment(BaseModel):
+    incident = ForeignKeyField(Incident, backref="comments", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    text = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
+PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, ScheduleGuard,
+                                   Round, Scan, Incident, IncidentPhoto, IncidentComment])

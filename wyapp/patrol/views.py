@@ -1,0 +1,131 @@
+"""Patrol pages a guard uses: scanning a checkpoint label, the rounds, the reports.
+Set-up pages live in setup_views.py, incidents in incident_views.py."""
+import uuid
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, abort, request
+from flask_login import current_user
+
+from ..auth import current_estate, estate_required, role_required
+from ..db import utcnow
+from ..web import render
+from . import services
+from .forms import ScanForm
+from .models import Checkpoint, Incident
+
+bp = Blueprint("patrol", __name__, url_prefix="/patrol")
+
+LEADS = ("supervisor", "manager")
+WALKERS = ("guard", "supervisor", "manager")
+
+
+def today_local():
+    return services.to_local(utcnow(), services.zone_of(current_estate())).date()
+
+
+# ── scanning (/c/<token> of a checkpoint label) ─────────────────────────────────────────
+
+def checkpoint_label(label):
+    """A scanned checkpoint label: GET shows the checkpoint and one 打卡 button, POST records."""
+    if not current_user.has_role(*WALKERS):
+        abort(403, "只有秩序维护员和主管可以巡更打卡。")
+    checkpoint = Checkpoint.get_or_none(Checkpoint.id == label.target_id,
+                                        Checkpoint.estate == label.estate_id)
+    if checkpoint is None or not checkpoint.active:
+        return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, inactive=True), 410
+    if request.method == "POST":
+        return record_scan(label, checkpoint)
+    now = utcnow()
+    view = services.round_for(current_estate(), checkpoint, current_user, now)
+    form = ScanForm(formdata=None, client_id=uuid.uuid4().hex)
+    return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, view=view, now=now,
+                  form=form, label=label)
+
+
+def record_scan(label, checkpoint):
+    form = ScanForm()  # CSRF is checked app-wide; every value below is parsed defensively
+    key = request.headers.get("Idempotency-Key") or form.client_id.data
+    try:
+        scan, view, created = services.record_scan(
+            current_estate(), checkpoint, current_user, key, utcnow(),
+            device_at=services.parse_device_time(
+                request.headers.get("X-Device-Time") or form.device_time.data),
+            latitude=services.parse_coordinate(form.latitude.data, 90),
+            longitude=services.parse_coordinate(form.longitude.data, 180),
+            accuracy=services.parse_coordinate(form.accuracy.data, 100000))
+    except services.PatrolError as error:
+        return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, form=form,
+                      label=label, error=error.message, now=utcnow()), 409
+    return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, scan=scan, view=view,
+                  replayed=not created, now=utcnow(), label=label)
+
+
+# ── the guard's rounds and the supervisor's overview ────────────────────────────────────
+
+def guard_panel(user, estate):
+    current, later = services.guard_rounds(estate, user, utcnow())
+    return {"current": current, "later": later, "now": utcnow()}
+
+
+def lead_panel(user, estate):
+    report = services.day_report(estate, services.to_local(utcnow(), services.zone_of(estate))
+                                 .date(), utcnow())
+    return {"report": report, "open_incidents": open_incidents(user, estate)}
+
+
+def open_incidents(user, estate):
+    if not user.has_role(*LEADS):
+        return 0
+    return Incident.select().where(Incident.estate == estate,
+                                   Incident.status == "待处理").count()
+
+
+@bp.route("/")
+@role_required(*WALKERS)
+@estate_required
+def index():
+    """巡更: the guard's current and next rounds; for a supervisor, today's rounds too."""
+    estate, now = current_estate(), utcnow()
+    current, later = services.guard_rounds(estate, current_user, now)
+    report = services.day_report(estate, today_local(), now) \
+        if current_user.has_role(*LEADS) else None
+    return render("patrol/index.html", current=current, later=later, now=now, report=report,
+                  open_incidents=open_incidents(current_user, estate))
+
+
+# ── reports ─────────────────────────────────────────────────────────────────────────────
+
+def _report_user():
+    """Supervisors and managers see everyone; a guard sees their own rounds and scans."""
+    return None if current_user.has_role(*LEADS) else current_user
+
+
+@bp.route("/reports/day")
+@role_required(*WALKERS)
+@estate_required
+def day_report():
+    """The day report: each round, its scans and flags, missed checkpoints, per guard."""
+    try:
+        day = date.fromisoformat(request.args.get("date", "")[:10])
+    except ValueError:
+        day = today_local()
+    report = services.day_report(current_estate(), day, utcnow(), _report_user())
+    return render("patrol/day_report.html", "report", report=report, now=utcnow(),
+                  previous=day - timedelta(days=1), following=day + timedelta(days=1))
+
+
+@bp.route("/reports/month")
+@role_required(*WALKERS)
+@estate_required
+def month_report():
+    """The month report: completion per route and guard, missed rounds, flagged scans."""
+    try:
+        first = datetime.strptime(request.args.get("month", "")[:7], "%Y-%m").date()
+    except ValueError:
+        first = today_local().replace(day=1)
+    report = services.month_report(current_estate(), first.year, first.month, utcnow(),
+                                   _report_user())
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return render("patrol/month_report.html", report=report, previous=previous,
+                  following=following)
