@@ -12,6 +12,7 @@ ENABLED = (
     "wyapp.labels",
     "wyapp.accounts",
     "wyapp.admin",
+    "wyapp.inspection",
 )
 
 
