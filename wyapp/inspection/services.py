@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from peewee import IntegrityError
 
 from ..admin.services import ImportRejected, decode_csv
@@ -386,8 +386,9 @@ def _alert_once(estate, slot):
 
 def _link(endpoint, **values):
     """A path for a notification, also from the periodic job (which has no request)."""
-    with current_app.test_request_context():
+    if has_request_context():
         return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def _plan_engineers(plan):
