@@ -5,10 +5,35 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Regexp, ValidationError
 
-from ..admin.forms import CheckboxesField
+from ..admin import forms as admin_forms
 from ..forms import BaseForm, at_most, required, text
 from .models import CATEGORIES, FREQUENCIES, ITEM_KINDS, METER_KINDS, STATUSES
 from .services import InspectionError, parse_number
+
+
+class ChineseChoiceMessages:
+    """WTForms' own choice messages are English: say it in Chinese beside the field."""
+    message = "请从列表中选择。"
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.message) from None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.message) from None
+
+
+class Choice(ChineseChoiceMessages, SelectField):
+    pass
+
+
+class CheckboxesField(ChineseChoiceMessages, admin_forms.CheckboxesField):
+    pass  # the same name: the field macro renders it as a fieldset of checkboxes
 
 
 def options(pairs):
@@ -43,14 +68,14 @@ def textarea(label, n, *validators):
 class EquipmentForm(BaseForm):
     code = text("设备编号", 30, required("请填写设备编号。"))
     name = text("设备名称", 100, required("请填写设备名称。"))
-    category = SelectField("类别", choices=list(CATEGORIES))
+    category = Choice("类别", choices=list(CATEGORIES))
     location = text("位置", 100)
     model = text("型号", 60)
     maker = text("厂家", 60)
     installed_on = text("安装日期", 10, iso_date, render_kw={"type": "date"})
     contractor = text("维保单位", 100)
     contractor_phone = text("维保电话", 30)
-    status = SelectField("状态", choices=list(STATUSES))
+    status = Choice("状态", choices=list(STATUSES))
 
 
 class ImportForm(BaseForm):
@@ -58,19 +83,19 @@ class ImportForm(BaseForm):
 
 
 class StatusForm(BaseForm):
-    status = SelectField("设备状态", choices=list(STATUSES))
+    status = Choice("设备状态", choices=list(STATUSES))
 
 
 class ChecklistForm(BaseForm):
     name = text("检查表名称", 100, required("请填写检查表名称。"))
-    category = SelectField("适用类别",
+    category = Choice("适用类别",
                            choices=options([("", "不限")] + [(c, c) for c in CATEGORIES]))
-    equipment = SelectField("适用设备", coerce=int)
+    equipment = Choice("适用设备", coerce=int)
 
 
 class ItemForm(BaseForm):
     label = text("检查项", 100, required("请填写检查项名称。"))
-    kind = SelectField("类型", choices=options(ITEM_KINDS.items()))
+    kind = Choice("类型", choices=options(ITEM_KINDS.items()))
     unit = text("单位", 10)
     min_value = number("正常下限")
     max_value = number("正常上限")
@@ -87,23 +112,23 @@ class ItemForm(BaseForm):
 
 
 class PlanForm(BaseForm):
-    equipment = SelectField("设备", coerce=int)
-    checklist = SelectField("检查表", coerce=int)
-    frequency = SelectField("频次", choices=list(FREQUENCIES))
+    equipment = Choice("设备", coerce=int)
+    checklist = Choice("检查表", coerce=int)
+    frequency = Choice("频次", choices=list(FREQUENCIES))
     engineers = CheckboxesField("负责工程师（不选则所有工程师可做）", coerce=int)
     active = BooleanField("启用", default=True)
 
 
 class AmendForm(BaseForm):
-    item = SelectField("更正的检查项", coerce=int)
+    item = Choice("更正的检查项", coerce=int)
     new_value = text("更正后的值", 500, required("请填写更正后的值。"))
     reason = text("更正原因", 500, required("请填写更正原因。"))
 
 
 class MeterForm(BaseForm):
-    kind = SelectField("类型", choices=options((k, f"{k}表") for k in METER_KINDS))
+    kind = Choice("类型", choices=options((k, f"{k}表") for k in METER_KINDS))
     name = text("表名称", 100, required("请填写表名称，例如 1号楼公共照明电表。"))
-    unit = SelectField("所属房号（公共表不选）", coerce=int)
+    unit = Choice("所属房号（公共表不选）", coerce=int)
     location = text("位置", 100)
     multiplier = number("倍率", required("请填写倍率（一般为 1）。"))
     serial = text("表号", 40)
