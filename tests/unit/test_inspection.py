@@ -1,4 +1,5 @@
 """Inspection rules on a fixed clock: slots, versioning, evaluation, submission, alerts."""
+from contextlib import suppress
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -61,10 +62,8 @@ def fill(sheet, values):
                 value = item.choice_list[0]
             else:
                 continue
-        try:
+        with suppress(InspectionError):
             services.save_answer(sheet, item, value)
-        except InspectionError:
-            pass
 
 
 def test_slot_windows_follow_the_estate_time_zone(estate):
