@@ -37,7 +37,8 @@ def test_flagged_reading_needs_a_note_in_both_renderings(app, login):
     assert block.text.lstrip().startswith('<section class="card" id="reading">')
     full = client.post(f"/inspection/meters/{meter.id}", data=data)
     assert full.status_code == 422 and "<html" in full.text and f'value="{low}"' in full.text
-    saved = client.post(f"/inspection/meters/{meter.id}", data={**data, "note": "总表倒转，已报水司"})
+    saved = client.post(f"/inspection/meters/{meter.id}",
+                        data={**data, "note": "总表倒转，已报水司"})
     assert saved.status_code == 302
     with app.app_context(), db.connection_context():
         reading = MeterReading.get(meter=meter, month=month)
