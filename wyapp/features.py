@@ -13,6 +13,7 @@ ENABLED = (
     "wyapp.accounts",
     "wyapp.admin",
     "wyapp.inspection",
+    "wyapp.service",
 )
 
 

@@ -340,3 +340,40 @@ def test_plan_form(app, login):
 def test_pages_answer_as_each_engineering_role(login, path):
     for username in ("engineer", "supervisor", "manager"):
         assert login(username).get(path).status_code == 200
+
+
+def test_abnormal_items_become_work_orders_linked_both_ways(app, login):
+    from wyapp.service.models import WorkOrder
+    client = login("engineer")
+    sheet_id = _start(app, client, "SB-01")
+    client.post(f"/inspection/sheets/{sheet_id}/all-normal", headers=HX)
+    pressure, level = _item(app, sheet_id, "出水压力"), _item(app, sheet_id, "水箱水位")
+    form = {f"value-{pressure.id}": "0.18", f"note-{pressure.id}": "变频器报警，压力偏低",
+            f"value-{level.id}": "偏低", f"note-{level.id}": "浮球阀卡住"}
+    done = client.post(f"/inspection/sheets/{sheet_id}/submit", data=form,
+                       headers={"Idempotency-Key": "wo-1"})
+    assert done.status_code == 302
+    client.post(f"/inspection/sheets/{sheet_id}/submit", data=form,
+                headers={"Idempotency-Key": "wo-1"})  # a retry makes nothing new
+    with app.app_context(), db.connection_context():
+        answers = list(SheetAnswer.select().where(SheetAnswer.sheet == sheet_id,
+                                                  SheetAnswer.abnormal))
+        orders = list(WorkOrder.select().where(WorkOrder.origin_kind == "inspection_item"))
+        assert len(answers) == 2 and len(orders) == 2
+        by_answer = {o.origin_id: o for o in orders}
+        for answer in answers:
+            order = by_answer[answer.id]
+            assert answer.work_order_id == order.id and order.source == "设备巡检"
+            assert order.category == "水"
+        assert "出水压力：0.18 MPa（正常范围 0.3–0.6 MPa）" in by_answer[
+            next(a.id for a in answers if a.item_id == pressure.id)].description
+    page = client.get(done.headers["Location"]).text
+    for order in orders:
+        assert f'href="/service/orders/{order.id}"' in page
+        back = client.get(f"/inspection/answers/{order.origin_id}")
+        assert back.status_code == 302 and f"/inspection/sheets/{sheet_id}#item-" in \
+            back.headers["Location"]
+    listed = client.get("/service/orders?tab=all").text
+    assert "设备日检异常" in listed or orders[0].code in listed
+    order_page = client.get(f"/service/orders/{orders[0].id}").text
+    assert "设备巡检" in order_page

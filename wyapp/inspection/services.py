@@ -18,6 +18,7 @@ from peewee import IntegrityError
 from ..admin.services import ImportRejected, decode_csv
 from ..db import db, utcnow
 from ..models import User, notify
+from ..service import WorkOrderError, create_work_order
 from .models import (
     CATEGORIES,
     ITEM_KINDS,
@@ -553,21 +554,21 @@ WORK_ORDER_CATEGORY = {"供配电": "电", "给排水": "水", "电梯": "电梯
 
 
 def raise_work_order(sheet, answer, user):
-    """The service desk's work order for one abnormal item; its id, or None without it."""
-    try:
-        from ..service import create_work_order
-    except ImportError:  # the service desk is not installed
-        return None
+    """The service desk's repair order (source 设备巡检) for one abnormal item; its id."""
     equipment, item = sheet.equipment, answer.item
     shown = f"{answer.value} {item.unit}".strip() if item.kind == "number" else answer.value
     description = (f"设备日检异常：{equipment.code} {equipment.name} — {item.label}：{shown}"
                    + (f"（正常范围 {item.range_text}）" if item.kind == "number" else "")
                    + (f"。说明：{answer.note}" if answer.note else ""))
-    order = create_work_order(
-        sheet.estate, source="设备巡检", description=description, reported_by=user,
-        category=WORK_ORDER_CATEGORY.get(equipment.category, "其他"),
-        place=f"{equipment.location} {equipment.name}".strip(),
-        photos=[answer.photo] if answer.photo_id else (), origin=("inspection_item", answer.id))
+    try:
+        order = create_work_order(
+            sheet.estate, source="设备巡检", description=description, reported_by=user,
+            category=WORK_ORDER_CATEGORY.get(equipment.category, "其他"),
+            place=f"{equipment.location} {equipment.name}".strip()[:100],
+            photos=[answer.photo] if answer.photo_id else (),
+            origin=("inspection_item", answer.id))
+    except WorkOrderError as error:  # the whole submission rolls back
+        raise InspectionError(f"无法生成维修工单：{error}") from error
     return order.id
 
 

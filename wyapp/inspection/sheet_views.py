@@ -7,7 +7,7 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ..auth import get_or_404, role_required
+from ..auth import current_estate, get_or_404, role_required
 from ..db import db
 from ..photos import PhotoRejected, save_photos
 from ..web import render
@@ -135,6 +135,16 @@ def _save_posted_item(sheet, item):
                          current_user, limit=1)
     if value is not None or note is not None or photos:
         save_answer(sheet, item, value, note, photos[0] if photos else None)
+
+
+@bp.route("/answers/<int:answer_id>")
+@role_required(*ENGINEERING)
+def answer(answer_id):
+    """An inspection item (a work order's origin): its sheet, scrolled to the item."""
+    found = SheetAnswer.select().join(Sheet).where(
+        SheetAnswer.id == answer_id, Sheet.estate == current_estate()).first() or abort(404)
+    return redirect(url_for("inspection.sheet", sheet_id=found.sheet_id,
+                            _anchor=f"item-{found.item_id}"))
 
 
 @bp.post("/sheets/<int:sheet_id>/amend")

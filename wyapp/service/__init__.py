@@ -1,0 +1,33 @@
+"""The service desk: repair work orders (报修工单) and complaints (投诉).
+
+Other features create a work order with the one domain call
+`from wyapp.service import create_work_order` (see services.create_work_order).
+"""
+from ..db import MigrationGroup
+from ..features import Feature, NavItem
+from . import complaint_views, views  # noqa: F401 — routes
+from .models import MODELS
+from .services import (
+    WorkOrderError,
+    alert_overdue_complaints,
+    alert_overdue_orders,
+    auto_close_complaints,
+    badge_count,
+    complaint_badge,
+    create_work_order,
+)
+
+__all__ = ["create_work_order", "WorkOrderError", "feature"]
+
+ORDER_ROLES = frozenset({"engineer", "desk", "supervisor", "manager"})
+DESK = frozenset({"desk", "supervisor", "manager"})
+
+feature = Feature(
+    name="service",
+    blueprint=views.bp,
+    migrations=MigrationGroup("service", MODELS),
+    nav=[NavItem("工单", "service.work_orders", ORDER_ROLES, "wrench", order=30,
+                 badge=badge_count),
+         NavItem("投诉", "service.complaints", DESK, "chat", order=35, badge=complaint_badge)],
+    periodic=[alert_overdue_orders, alert_overdue_complaints, auto_close_complaints],
+)

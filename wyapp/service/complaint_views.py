@@ -1,0 +1,206 @@
+"""Complaints (投诉): intake, one complaint and its steps, 日盘点, monthly statistics."""
+from datetime import date
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ..auth import current_estate, estate_required, get_or_404, role_required
+from ..db import utcnow
+from ..documents import render_pdf
+from ..web import render
+from . import services
+from .forms import AmendForm, ClassifyForm, ComplaintForm, HandleForm, HandOverForm, VisitForm
+from .models import Complaint, ComplaintCause, ComplaintEvent
+from .views import attempt, bp, page_of
+
+DESK = services.DESK
+STEP_FORMS = {"转交": HandOverForm, "处理": HandleForm, "回访": VisitForm, "分类": ClassifyForm,
+              "更正": AmendForm}
+STEP_SLUGS = {"handover": "转交", "handle": "处理", "followup": "回访", "classify": "分类",
+              "amend": "更正"}
+
+
+def _staff_choices(first=None):
+    staff = [SelectChoice(u.id, u.display_name) for u in
+             services.complaint_staff(current_estate())]
+    return ([SelectChoice(0, first)] if first else []) + staff
+
+
+@bp.route("/complaints")
+@estate_required
+def complaints():
+    """Complaints by tab; an owner outside the desk sees the ones they are responsible for."""
+    tab = request.args.get("tab") or ("open" if current_user.has_role(*DESK) else "mine")
+    if tab not in services.COMPLAINT_TABS or not current_user.has_role(*DESK):
+        tab = "open" if current_user.has_role(*DESK) else "mine"
+    rows, page, more = page_of(services.complaint_list(current_estate(), tab, current_user))
+    return render("service/complaints.html", "rows" if page > 1 else "results",
+                  complaints=rows, tab=tab, page=page, more=more, now=utcnow(),
+                  tabs=services.COMPLAINT_TABS if current_user.has_role(*DESK)
+                  else {"mine": "我负责的"})
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@role_required(*DESK)
+@estate_required
+def new_complaint():
+    """受理: the receiver handles it or hands it to a responsible person with a reply time."""
+    form, estate, made = ComplaintForm(), current_estate(), []
+    form.owner.choices = _staff_choices("（请选择责任人）")
+
+    def receive():
+        handed = form.handling.data == "转交责任人"
+        owner = services.complaint_staff(estate).where(
+            services.User.id == form.owner.data).first() if handed else None
+        if handed and owner is None:
+            raise services.ComplaintError("请选择责任人。", "owner")
+        made.append(services.create_complaint(
+            estate, channel=form.channel.data, content=form.content.data,
+            received_by=current_user, name=form.name.data, phone=form.phone.data,
+            unit=services.find_unit(estate, form.unit.data),
+            neighbour_dispute=form.neighbour_dispute.data, owner=owner,
+            due_at=services.parse_local(estate, form.due_at.data, "约定回复时间", "due_at"),
+            received_at=services.parse_local(estate, form.received_at.data, "受理时间",
+                                             "received_at"),
+            needs_followup=form.needs_followup.data))
+
+    if attempt(form, receive):
+        flash(f"已受理投诉 {made[0].code}。", "success")
+        return redirect(url_for("service.complaint", complaint_id=made[0].id))
+    return render("service/complaint_new.html", form=form), 422 if form.errors else 200
+
+
+def _fill_choices(step, form):
+    estate = current_estate()
+    if step == "转交":
+        form.owner.choices = _staff_choices()
+    if step == "分类":
+        form.cause.choices = [SelectChoice(0, "未分类")] + [
+            SelectChoice(c.id, c.name) for c in services.causes_of(estate) if c.active]
+        form.event.choices = [SelectChoice(0, "（不属于事件）")] + [
+            SelectChoice(e.id, e.title) for e in services.open_events(estate)]
+    return form
+
+
+def _complaint_page(complaint, status=200, **forms):
+    steps = services.complaint_steps_for(current_user, complaint)
+    for step in steps:
+        if step not in forms:
+            data = ({"cause": complaint.cause_id or 0, "event": complaint.event_id or 0,
+                     "major": complaint.major} if step == "分类" else {})
+            forms[step] = STEP_FORMS[step](formdata=None, data=data)
+        _fill_choices(step, forms[step])
+    errors = [e for f in forms.values() for e in f.form_errors] + [
+        e for step, f in forms.items() if step not in steps for fld in f for e in fld.errors]
+    repeats = list(services.repeat_complaints(complaint))
+    return render("service/complaint.html", "complaint", complaint=complaint, steps=steps,
+                  forms=forms, errors=errors, now=utcnow(), repeats=repeats,
+                  timeline=services.complaint_timeline(complaint),
+                  slugs={v: k for k, v in STEP_SLUGS.items()}), status
+
+
+def _visible_complaint(complaint_id):
+    complaint = get_or_404(Complaint, complaint_id)
+    if not services.may_see_complaint(current_user, complaint):
+        abort(403)
+    return complaint
+
+
+@bp.route("/complaints/<int:complaint_id>")
+@estate_required
+def complaint(complaint_id):
+    """One complaint: who, what, owner and promised reply time, its steps and timeline."""
+    return _complaint_page(_visible_complaint(complaint_id))
+
+
+def _act(step, complaint, form, now):
+    estate, by = current_estate(), current_user
+    if step == "转交":
+        owner = services.complaint_staff(estate).where(services.User.id == form.owner.data)
+        return services.hand_over(
+            complaint, owner.first(), services.parse_local(estate, form.due_at.data,
+                                                           "约定回复时间", "due_at"),
+            by, form.note.data, now)
+    if step == "处理":
+        return services.handle(
+            complaint, by, reply=form.reply.data, agreed=form.agreed.data == "同意",
+            investigation=form.investigation.data, measures=form.measures.data,
+            next_due=services.parse_local(estate, form.next_due.data, "下次回复时间",
+                                          "next_due"),
+            needs_followup=not form.no_followup.data, now=now)
+    if step == "回访":
+        return services.follow_up(complaint, by, form.satisfaction.data, form.comment.data, now)
+    if step == "分类":
+        return services.classify(
+            complaint, by, now=now, major=form.major.data, new_event=form.new_event.data,
+            cause=ComplaintCause.get_or_none(ComplaintCause.id == form.cause.data,
+                                             ComplaintCause.estate == estate),
+            event=ComplaintEvent.get_or_none(ComplaintEvent.id == form.event.data,
+                                             ComplaintEvent.estate == estate))
+    return services.amend_complaint(complaint, by, form.note.data, now)
+
+
+@bp.post("/complaints/<int:complaint_id>/<slug>")
+@estate_required
+def complaint_step(complaint_id, slug):
+    """Take one step; htmx gets the refreshed complaint block with its timeline."""
+    step = STEP_SLUGS.get(slug) or abort(404)
+    complaint = get_or_404(Complaint, complaint_id)
+    if not services.may_complaint(current_user, complaint, step):
+        abort(403, services.COMPLAINT_WHO[services.COMPLAINT_RULES[step][1]])
+    form = _fill_choices(step, STEP_FORMS[step]())
+    if attempt(form, lambda: _act(step, complaint, form, utcnow())):
+        if request.htmx:
+            return _complaint_page(get_or_404(Complaint, complaint_id))
+        flash(f"{complaint.code}：{step}已记录。", "success")
+        return redirect(url_for("service.complaint", complaint_id=complaint_id))
+    return _complaint_page(get_or_404(Complaint, complaint_id), 200 if request.htmx else 422,
+                           **{step: form})
+
+
+def _day():
+    try:
+        return date.fromisoformat(request.args.get("date", "")[:10])
+    except ValueError:
+        return services.to_local(current_estate(), utcnow()).date()
+
+
+@bp.route("/complaints/daily")
+@role_required(*DESK)
+@estate_required
+def daily():
+    """日盘点: everything received on one day and its state now, so nothing slips."""
+    day = _day()
+    complaints, orders = services.daily_list(current_estate(), day)
+    return render("service/daily.html", day=day, complaints=complaints, orders=orders,
+                  now=utcnow())
+
+
+@bp.route("/complaints/daily.pdf")
+@role_required(*DESK)
+@estate_required
+def daily_pdf():
+    """The printable 日盘点 of one day, signed by the desk and the supervisor."""
+    day = _day()
+    complaints, orders = services.daily_list(current_estate(), day)
+    pdf = render_pdf("pdf/service_daily.html", title="投诉报修日盘点", estate=current_estate(),
+                     period=f"{day:%Y年%m月%d日}", complaints=complaints, orders=orders,
+                     now=utcnow(), signatures=["盘点人", "审核人"])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=daily-{day}.pdf"})
+
+
+@bp.route("/complaints/stats")
+@role_required(*DESK)
+@estate_required
+def stats():
+    """Monthly statistics by root cause, channel, events; reply/close times; satisfaction."""
+    today = services.to_local(current_estate(), utcnow()).date()
+    try:
+        year, month = (int(x) for x in request.args.get("month", "")[:7].split("-"))
+        date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    return render("service/stats.html", year=year, month=month,
+                  stats=services.monthly_stats(current_estate(), year, month))
