@@ -68,7 +68,8 @@ def test_draft_survives_a_closed_tab(phone_login, live_server, elevator_label, c
     ("/inspection/", "today", "supervisor"), ("/inspection/equipment", "ledger", "supervisor"),
     ("/inspection/equipment/1", "equipment", "engineer"),
     ("/inspection/checklists/1", "checklist", "supervisor"),
-    ("/inspection/plans", "plans", "supervisor"), ("/inspection/plans/new", "plan-new", "supervisor"),
+    ("/inspection/plans", "plans", "supervisor"),
+    ("/inspection/plans/new", "plan-new", "supervisor"),
     ("/inspection/meters", "meters", "engineer"), ("/inspection/meters/1", "meter", "engineer"),
     ("/inspection/duty", "duty", "engineer"), ("/", "home-supervisor", "supervisor"),
 ])
