@@ -377,3 +377,49 @@ def test_abnormal_items_become_work_orders_linked_both_ways(app, login):
     assert "设备日检异常" in listed or orders[0].code in listed
     order_page = client.get(f"/service/orders/{orders[0].id}").text
     assert "设备巡检" in order_page
+
+
+def test_day_sheet_pdf(app, login):
+    client = login("engineer")
+    sheet_id = _start(app, client, "DT-02")
+    client.post(f"/inspection/sheets/{sheet_id}/all-normal", headers=HX)
+    item = _item(app, sheet_id, "机房温度")
+    client.post(f"/inspection/sheets/{sheet_id}/submit",
+                data={f"value-{item.id}": "41", f"note-{item.id}": "通风扇坏"})
+    with app.app_context(), db.connection_context():
+        submitted_at = Sheet.get_by_id(sheet_id).submitted_at
+    from datetime import timedelta
+    day = (submitted_at + timedelta(hours=8)).date()  # Asia/Shanghai
+    response = client.get(f"/inspection/day.pdf?day={day}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "设备日检记录表" in text and "2号楼1号电梯" in text and "通风扇坏" in text
+    assert "工单 #" in text and "检查人" in text
+    empty = client.get("/inspection/day.pdf?day=1999-01-01")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(empty.data)).pages)
+    assert "当日没有提交的设备日检记录" in text
+    assert client.get("/inspection/day.pdf?day=<script>").status_code == 200
+
+
+def test_shift_label_opens_the_draft_being_filled(app, login):
+    equipment = get(app, Equipment, code="PD-01")
+    with app.app_context(), db.connection_context():
+        token = current_label("equipment", equipment.id).token
+    client = login("engineer")
+    page = client.get(f"/c/{token}").text
+    period = re.search(r'name="period" value="([\d-]+)"', page).group(1)
+    shift = re.search(r'name="shift" value="(\S+)"', page).group(1)
+    plan = get(app, Plan, equipment=equipment)
+    started = client.post(f"/inspection/plans/{plan.id}/start",
+                          data={"period": period, "shift": shift})
+    assert client.get(f"/c/{token}").headers["Location"] == started.headers["Location"]
+
+
+def test_demo_data_is_idempotent(app):
+    from wyapp import demo
+    from wyapp.inspection.models import MODELS
+    with app.app_context(), db.connection_context():
+        before = {m.__name__: m.select().count() for m in MODELS}
+        demo.create(app.extensions["wyapp.features"])
+        assert {m.__name__: m.select().count() for m in MODELS} == before
+        assert before["Equipment"] == 9 and before["Checklist"] == 4 and before["Meter"] == 5

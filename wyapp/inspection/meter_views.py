@@ -1,7 +1,7 @@
 """Meters (抄表): the list, a meter's readings and replacement, the month report."""
 from datetime import date
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required
@@ -14,21 +14,26 @@ from .forms import MeterForm, ReadingForm, ReplacementForm, options
 from .meters import MeterError, month_report, previous_month, record_reading, replace_meter
 from .models import Meter, MeterReading
 from .services import local_today, parse_number
-from .views import ENGINEERING, MANAGING, bp
+from .views import ENGINEERING, MANAGING, bp, engineering_only
 
 
 def _this_month():
     return local_today(current_estate(), utcnow()).date().replace(day=1)
 
 
+def _month_arg():
+    """?month=2026-03, or this month when absent or not a month."""
+    try:
+        return date.fromisoformat(request.args.get("month", "")[:7] + "-01")
+    except ValueError:
+        return _this_month()
+
+
 @bp.route("/meters")
 @role_required(*ENGINEERING)
 def meters():
     """The month view: every meter's reading, consumption, flags, missing readings."""
-    try:
-        month = date.fromisoformat(request.args.get("month", "") + "-01")
-    except ValueError:
-        month = _this_month()
+    month = _month_arg()
     return render("inspection/meters.html", report=month_report(current_estate(), month),
                   previous=previous_month(month), following=previous_month(month, -1))
 
@@ -37,10 +42,7 @@ def meters():
 @role_required(*ENGINEERING)
 def meters_pdf():
     """抄表月报 as A4 PDF."""
-    try:
-        month = date.fromisoformat(request.args.get("month", "") + "-01")
-    except ValueError:
-        month = _this_month()
+    month = _month_arg()
     report = month_report(current_estate(), month)
     pdf = render_pdf("pdf/inspection_meters.html", title="抄表月报", estate=current_estate(),
                      period=f"{month:%Y年%m月}", report=report, signatures=["抄表人", "审核人"])
@@ -137,7 +139,6 @@ def meter_label(meter_id):
 def open_meter_label(label):
     """/c/<token> of a meter: its reading page."""
     if not current_user.has_role(*ENGINEERING):
-        return render_template("labels/refused.html", title="无权限",
-                               message="抄表标签仅供工程人员使用。"), 403
+        return engineering_only("抄表标签")
     meter = Meter.get_or_none(Meter.id == label.target_id) or abort(404)
     return _meter_page(meter)

@@ -343,7 +343,8 @@ def board(estate, now):
         group["counts"]["已完成"] += status in ("已完成", "有异常")
         group["counts"]["已超时"] += status == "已超时"
         group["counts"]["有异常"] += status == "有异常"
-    return groups
+    order = ["白班", "夜班", "每日", "每周", "每月"]
+    return dict(sorted(groups.items(), key=lambda pair: order.index(pair[0])))
 
 
 def raise_overdue_alerts(now):

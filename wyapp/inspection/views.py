@@ -1,4 +1,6 @@
 """Today's sheets, the equipment ledger (台账) with CSV import and labels, label scans."""
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -6,6 +8,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user
@@ -23,7 +26,9 @@ from .models import Equipment, Sheet, SheetAnswer
 from .services import (
     EQUIPMENT_COLUMNS,
     board,
+    day_sheets,
     import_equipment,
+    local_today,
     set_equipment_status,
     today_slots,
 )
@@ -171,15 +176,36 @@ def label_sheet():
                     headers={"Content-Disposition": "inline; filename=equipment-labels.pdf"})
 
 
+@bp.route("/day.pdf")
+@role_required(*ENGINEERING)
+def day_pdf():
+    """设备日检记录表: every sheet submitted on a day (?day=2026-03-10, default today)."""
+    estate = current_estate()
+    try:
+        day = date.fromisoformat(request.args.get("day", "")[:10])
+    except ValueError:
+        day = local_today(estate, utcnow()).date()
+    pdf = render_pdf("pdf/inspection_day.html", title="设备日检记录表", estate=estate,
+                     period=f"{day:%Y年%m月%d日}", sheets=day_sheets(estate, day),
+                     signatures=["检查人", "审核人"])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=inspection-{day}.pdf"})
+
+
+def engineering_only(what):
+    """A scanned label of ours opened by someone outside engineering: say so, record nothing."""
+    return render_template("labels/refused.html", title="无权限",
+                           message=f"{what}仅供工程人员使用。"), 403
+
+
 def open_equipment_label(label):
     """/c/<token> of an equipment label: its due sheet, or the offer to start one."""
     if not current_user.has_role(*ENGINEERING):
-        return render_template("labels/refused.html", title="无权限",
-                               message="设备标签仅供工程人员使用。"), 403
+        return engineering_only("设备标签")
     item = Equipment.get_by_id(label.target_id)
     context = _equipment_context(item)
     drafts = [s for s in context["slots"] if s.sheet is not None and not s.sheet.submitted]
-    if len(drafts) == 1 and len(context["slots"]) == 1:
+    if len(drafts) == 1:  # the sheet being filled opens straight away
         return redirect(url_for("inspection.sheet", sheet_id=drafts[0].sheet.id))
     return render("inspection/equipment.html", scanned=True, **context)
 
