@@ -24,6 +24,12 @@ from wyapp.models import Estate, Notification, User
 MORNING = datetime(2026, 3, 10, 2, 0)
 
 
+
+@pytest.fixture
+def app(make_app, any_db_url):
+    """These rules run on SQLite and, when WYAPP_TEST_POSTGRES_URL is set, on PostgreSQL."""
+    return make_app(any_db_url)
+
 @pytest.fixture
 def ctx(app):
     with app.app_context(), db.connection_context():

@@ -10,6 +10,12 @@ from wyapp.inspection.models import DutyShift, Meter, MeterReading
 from wyapp.models import Estate, User
 
 
+
+@pytest.fixture
+def app(make_app, any_db_url):
+    """These rules run on SQLite and, when WYAPP_TEST_POSTGRES_URL is set, on PostgreSQL."""
+    return make_app(any_db_url)
+
 @pytest.fixture
 def estate(app):
     with app.test_request_context(), db.connection_context():
