@@ -423,3 +423,21 @@ def test_demo_data_is_idempotent(app):
         demo.create(app.extensions["wyapp.features"])
         assert {m.__name__: m.select().count() for m in MODELS} == before
         assert before["Equipment"] == 9 and before["Checklist"] == 4 and before["Meter"] == 5
+
+
+def test_import_equipment_command(app, tmp_path):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("编号,名称,类别\nRD-01,弱电机房 UPS,弱电监控\n", encoding="gbk")
+    bad.write_text("编号,名称,类别\nRD-02,,火箭\n", encoding="utf-8")
+    from wyapp.inspection.cli import import_equipment_command
+    runner = app.test_cli_runner()
+
+    def run(*args):
+        return runner.invoke(import_equipment_command, args)
+
+    result = run("示范花园", str(good))
+    assert result.exit_code == 0 and "已导入 1 台设备" in result.output
+    result = run("示范花园", str(bad))
+    assert result.exit_code == 1 and "第 2 行：名称不能为空" in result.output
+    result = run("无此小区", str(good))
+    assert result.exit_code == 1 and "没有小区" in result.output

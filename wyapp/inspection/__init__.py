@@ -1,6 +1,7 @@
 """Equipment daily inspection (设备日检), meter readings (抄表) and the duty log (值班记录)."""
 from ..features import Feature, HomePanel, NavItem
 from . import checklist_views, duty_views, meter_views, sheet_views  # noqa: F401 — routes
+from .cli import import_equipment_command
 from .demo import create_demo
 from .meter_views import open_meter_label
 from .models import MIGRATIONS
@@ -20,5 +21,6 @@ feature = Feature(
     ],
     demo=create_demo,
     periodic=[raise_overdue_alerts],
+    cli=[import_equipment_command],
     label_kinds={"equipment": open_equipment_label, "meter": open_meter_label},
 )
