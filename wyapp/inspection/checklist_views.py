@@ -23,8 +23,9 @@ from .views import ENGINEERING, MANAGING, bp
 @role_required(*ENGINEERING)
 def checklists():
     """Every checklist with its current version."""
+    rows = [(c, c.current_version()) for c in scoped(Checklist).order_by(Checklist.name)]
     return render("inspection/checklists.html",
-                  checklists=scoped(Checklist).order_by(Checklist.name))
+                  rows=[(c, v, v.items.count()) for c, v in rows])
 
 
 def _checklist_form(**kwargs):
@@ -118,8 +119,12 @@ def checklist_item_action(checklist_id, key, action):
 @role_required(*ENGINEERING)
 def plans():
     """Plans: which equipment, which checklist, how often, who."""
-    rows = scoped(Plan).order_by(Plan.active.desc(), Plan.id)
-    return render("inspection/plans.html", plans=rows)
+    plans = list(scoped(Plan).order_by(Plan.active.desc(), Plan.id))
+    names = {}
+    for row in (PlanEngineer.select(PlanEngineer, User).join(User)
+                .where(PlanEngineer.plan.in_([p.id for p in plans]))):
+        names.setdefault(row.plan_id, []).append(row.user.display_name)
+    return render("inspection/plans.html", plans=[(p, names.get(p.id, [])) for p in plans])
 
 
 def _plan_form(plan):
