@@ -5,13 +5,14 @@ from playwright.sync_api import expect
 from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
 from wyapp.db import db
 from wyapp.inspection.models import Equipment
-from wyapp.labels import current_label
+from wyapp.labels import issue_label
+from wyapp.models import Estate
 
 
 @pytest.fixture
 def elevator_label(app):
     with app.app_context(), db.connection_context():
-        return current_label("equipment", Equipment.get(code="DT-01").id).token
+        return issue_label(Estate.get(), "equipment", Equipment.get(code="DT-01").id).token
 
 
 def test_engineer_scans_fills_and_submits_on_a_phone(phone_login, live_server, elevator_label):

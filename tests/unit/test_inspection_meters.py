@@ -10,7 +10,6 @@ from wyapp.inspection.models import DutyShift, Meter, MeterReading
 from wyapp.models import Estate, User
 
 
-
 @pytest.fixture
 def app(make_app, any_db_url):
     """These rules run on SQLite and, when WYAPP_TEST_POSTGRES_URL is set, on PostgreSQL."""

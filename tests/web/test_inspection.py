@@ -14,7 +14,7 @@ from wyapp.inspection.models import (
     Sheet,
     SheetAnswer,
 )
-from wyapp.labels import current_label
+from wyapp.labels import issue_label
 from wyapp.models import Estate
 
 HOSTILE = ["", "长" * 10000, "<script>alert('x')</script>", "'; DROP TABLE equipment; --",
@@ -119,7 +119,7 @@ def test_csv_import_all_or_nothing_with_line_errors(app, login):
 def test_equipment_label_opens_the_due_sheet_or_offers_one(app, login):
     equipment = get(app, Equipment, code="DT-01")
     with app.app_context(), db.connection_context():
-        token = current_label("equipment", equipment.id).token
+        token = issue_label(Estate.get(name="示范花园"), "equipment", equipment.id).token
     client = login("engineer")
     page = client.get(f"/c/{token}")
     assert page.status_code == 200 and "扫码：今日日检" in page.text and "开始日检" in page.text
@@ -404,7 +404,7 @@ def test_day_sheet_pdf(app, login):
 def test_shift_label_opens_the_draft_being_filled(app, login):
     equipment = get(app, Equipment, code="PD-01")
     with app.app_context(), db.connection_context():
-        token = current_label("equipment", equipment.id).token
+        token = issue_label(Estate.get(name="示范花园"), "equipment", equipment.id).token
     client = login("engineer")
     page = client.get(f"/c/{token}").text
     period = re.search(r'name="period" value="([\d-]+)"', page).group(1)

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from ..db import db, utcnow
-from ..labels import current_label, issue_label
 from ..models import Building, Unit
 from .meters import previous_month
 from .models import (
@@ -98,8 +97,6 @@ def create_demo(estate, users):
                 defaults={"name": name, "category": category, "location": location,
                           "model": model, "maker": maker, "contractor": contractor,
                           "contractor_phone": phone, "installed_on": date(2019, 6, 1)})
-            if current_label("equipment", equipment[code].id) is None:
-                issue_label(estate, "equipment", equipment[code].id)
         checklists = {name: _checklist(estate, users["supervisor"], name, category, items)
                       for name, (category, items) in CHECKLISTS.items()}
         for code, checklist, frequency in PLANS:
