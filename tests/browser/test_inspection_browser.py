@@ -79,3 +79,25 @@ def test_inspection_pages_fit_the_phone(phone_login, live_server, path, name, us
     page.goto(live_server + path)
     assert_no_horizontal_scroll(page)
     screenshot(page, f"inspection-{name}")
+
+
+def test_flagged_meter_reading_asks_for_a_note_in_place(phone_login, live_server, app):
+    from wyapp.inspection.meters import previous_month
+    from wyapp.inspection.models import Meter, MeterReading
+    with app.app_context(), db.connection_context():
+        meter = Meter.get(name="1号楼公共照明电表")
+        last = meter.readings.order_by(MeterReading.month.desc()).first()
+        month, low = previous_month(last.month, -1), last.value - 3
+    page = phone_login("engineer")
+    page.goto(f"{live_server}/inspection/meters/{meter.id}")
+    page.get_by_label("抄表月份").fill(f"{month:%Y-%m}")
+    page.get_by_label("本月读数").fill(str(low))
+    page.get_by_role("button", name="保存读数").click()
+    expect(page.get_by_text("请核对读数")).to_be_visible()
+    expect(page.get_by_label("本月读数")).to_have_value(str(low))
+    screenshot(page, "inspection-meter-flagged")
+    page.get_by_label("核对说明").fill("电表更换过程中读数回落，已核实")
+    page.get_by_role("button", name="保存读数").click()
+    expect(page.get_by_text("已记录 1号楼公共照明电表")).to_be_visible()
+    expect(page.get_by_text("说明：电表更换过程中读数回落")).to_be_visible()
+    assert_no_horizontal_scroll(page)

@@ -15,7 +15,7 @@ from .duty import (
 )
 from .forms import DutyEventForm, HandoverForm
 from .models import DutyEvent, DutyShift
-from .views import ENGINEERING, bp
+from .views import ENGINEERING, bp, refused
 
 
 def _duty_page(event_form=None, handover_form=None, status=200):
@@ -61,7 +61,7 @@ def duty_event(shift_id):
             form.text.errors.append(error.message)
         else:
             return _duty_page()
-    return _duty_page(event_form=form, status=422)
+    return _duty_page(event_form=form, status=refused())
 
 
 @bp.post("/duty/<int:shift_id>/hand-over")

@@ -14,7 +14,7 @@ from .forms import MeterForm, ReadingForm, ReplacementForm, options
 from .meters import MeterError, month_report, previous_month, record_reading, replace_meter
 from .models import Meter, MeterReading
 from .services import local_today, parse_number
-from .views import ENGINEERING, MANAGING, bp, engineering_only
+from .views import ENGINEERING, MANAGING, bp, engineering_only, refused
 
 
 def _this_month():
@@ -103,8 +103,11 @@ def meter(meter_id):
             getattr(form, error.field).errors.append(error.message)
         else:
             flash(f"已记录 {meter.name} {form.month.data} 读数。", "success")
-            return redirect(url_for("inspection.meter", meter_id=meter.id))
-    return _meter_page(meter, form, status=422)
+            target = url_for("inspection.meter", meter_id=meter.id)
+            if request.htmx:  # the whole page changes: its history too
+                return "", 200, {"HX-Redirect": target}
+            return redirect(target)
+    return _meter_page(meter, form, status=refused())
 
 
 @bp.post("/meters/<int:meter_id>/replace")

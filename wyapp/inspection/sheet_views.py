@@ -23,7 +23,7 @@ from .services import (
     start_sheet,
     submit_sheet,
 )
-from .views import ENGINEERING, MANAGING, bp, work_order_url
+from .views import ENGINEERING, MANAGING, bp, refused, work_order_url
 
 FILLING = ("engineer", "supervisor")
 
@@ -75,7 +75,7 @@ def save_item(sheet_id, item_id):
     try:
         _save_posted_item(sheet, item)
     except (InspectionError, PhotoRejected) as error:
-        problems[item.id], status = str(error), 422
+        problems[item.id], status = str(error), refused()
     answer = SheetAnswer.get_or_none(sheet=sheet, item=item)
     if not problems:
         problems = {k: v for k, v in problems_of(sheet).items()

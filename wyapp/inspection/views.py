@@ -39,6 +39,11 @@ ENGINEERING = ("engineer", "supervisor", "manager")
 MANAGING = ("supervisor", "manager")
 
 
+def refused():
+    """The status of a refused form: htmx swaps only 2xx answers, so 200 when it asked."""
+    return 200 if request.htmx else 422
+
+
 def work_order_url(order_id):
     """The service desk's page of a work order, when the service desk is installed."""
     if "service.work_order" not in current_app.view_functions:
