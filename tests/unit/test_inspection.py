@@ -250,6 +250,12 @@ def test_board_counts(estate):
     services.save_answer(sheet, sheet.version.items.where(ChecklistItem.label == "平层准确").get(),
                          note="平层差 2cm")
     services.submit_sheet(sheet, user("engineer"), now=MORNING)
+    from wyapp.service.models import WorkOrder
+    answer = SheetAnswer.get(sheet=sheet, abnormal=True)
+    order = WorkOrder.get_by_id(answer.work_order_id)  # 异常 on a pass/fail item → one order
+    assert (order.origin_kind, order.origin_id, order.category) == \
+        ("inspection_item", answer.id, "电梯")
+    assert "平层准确：异常。说明：平层差 2cm" in order.description
     board = services.board(estate, MORNING)
     assert board["每日"]["counts"]["有异常"] == 1 and board["每日"]["counts"]["已完成"] == 1
     assert board["白班"]["counts"]["应检"] == 1
