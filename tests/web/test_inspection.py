@@ -442,3 +442,17 @@ def test_import_equipment_command(app, tmp_path):
     assert result.exit_code == 1 and "第 2 行：名称不能为空" in result.output
     result = run("无此小区", str(good))
     assert result.exit_code == 1 and "没有小区" in result.output
+
+
+def test_more_forms_refuse_hostile_values(app, login):
+    client = login("supervisor")
+    equipment = get(app, Equipment, code="PD-02")
+    hostile_posts(client, f"/inspection/equipment/{equipment.id}/status", ["status"])
+    assert get(app, Equipment, code="PD-02").status == "在用"
+    hostile_posts(client, "/inspection/checklists/new", ["name", "category", "equipment"])
+    checklist = get(app, Checklist, name="配电房日检表")
+    with app.app_context(), db.connection_context():
+        key = checklist.current_version().ordered_items()[0].key
+    hostile_posts(client, f"/inspection/checklists/{checklist.id}/items/{key}",
+                  ["label", "kind", "min_value", "max_value", "abnormal_choices"])
+    hostile_posts(client, "/inspection/duty/take-over", ["csrf_token"])
