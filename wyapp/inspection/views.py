@@ -150,7 +150,8 @@ def equipment_status(equipment_id):
         set_equipment_status(item, form.status.data)
         flash(f"{item.name} 已标记为 {item.status}。", "success")
         return redirect(url_for("inspection.equipment", equipment_id=item.id))
-    form.status.errors.append("请选择设备状态。") if not form.status.errors else None
+    if not form.status.errors:
+        form.status.errors.append("请选择设备状态。")
     return render("inspection/equipment.html", **_equipment_context(item, status_form=form)), 422
 
 
