@@ -16,6 +16,7 @@ ENABLED = (
     "wyapp.archive",
     "wyapp.gate",
     "wyapp.patrol",
+    "wyapp.inspection",
     "wyapp.service",
 )
 

@@ -1,0 +1,70 @@
+"""The engineering duty log (值班记录): one engineer on duty at a time, events during the
+shift, handover notes when it ends, and the next engineer's 接班确认 that starts theirs."""
+from ..db import db, utcnow
+from .models import DutyEvent, DutyShift
+
+
+class DutyError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def on_duty(estate):
+    """The open shift of the estate (not yet handed over), or None."""
+    return (DutyShift.select().where(DutyShift.estate == estate, DutyShift.ended_at.is_null())
+            .order_by(DutyShift.started_at.desc()).first())
+
+
+def awaiting_confirmation(estate):
+    """The last handed-over shift nobody has confirmed yet, or None."""
+    return (DutyShift.select().where(DutyShift.estate == estate,
+                                     DutyShift.ended_at.is_null(False),
+                                     DutyShift.confirmed_at.is_null())
+            .order_by(DutyShift.ended_at.desc()).first())
+
+
+def take_over(estate, user, now=None):
+    """接班: confirm the pending handover (if any) and start this engineer's shift."""
+    now = now or utcnow()
+    current = on_duty(estate)
+    if current is not None:
+        raise DutyError(f"{current.engineer.display_name} 正在值班，请等其交班后再接班。")
+    with db.atomic():
+        handed = awaiting_confirmation(estate)
+        if handed is not None:
+            handed.confirmed_by, handed.confirmed_at = user, now
+            handed.save()
+        return DutyShift.create(estate=estate, engineer=user, started_at=now)
+
+
+def add_event(shift, user, text, now=None):
+    text = (text or "").strip()
+    if not text:
+        raise DutyError("请填写事件内容。", "text")
+    if len(text) > 500:
+        raise DutyError("事件内容不能超过 500 个字。", "text")
+    if shift.ended_at is not None:
+        raise DutyError("这个班次已经交班。", "text")
+    return DutyEvent.create(shift=shift, text=text, recorded_by=user,
+                            happened_at=now or utcnow())
+
+
+def hand_over(shift, user, pending, equipment_status, now=None):
+    """交班: the on-duty engineer writes what is pending and how the equipment runs."""
+    if shift.engineer_id != user.id:
+        raise DutyError("只有当班工程师可以交班。", "pending")
+    if shift.ended_at is not None:
+        raise DutyError("这个班次已经交班。", "pending")
+    if not equipment_status.strip():
+        raise DutyError("请填写设备运行情况。", "equipment_status")
+    shift.pending, shift.equipment_status = pending.strip(), equipment_status.strip()
+    shift.ended_at = now or utcnow()
+    with db.atomic():
+        shift.save()
+    return shift
+
+
+def recent_shifts(estate, limit=20):
+    return (DutyShift.select().where(DutyShift.estate == estate)
+            .order_by(DutyShift.started_at.desc()).limit(limit))

@@ -1,0 +1,147 @@
+"""Meters (抄表): the list, a meter's readings and replacement, the month report."""
+from datetime import date
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ..auth import current_estate, get_or_404, role_required
+from ..db import db, utcnow
+from ..documents import render_pdf
+from ..labels import current_label, issue_label
+from ..models import Building, Unit
+from ..web import render
+from .forms import MeterForm, ReadingForm, ReplacementForm, options
+from .meters import MeterError, month_report, previous_month, record_reading, replace_meter
+from .models import Meter, MeterReading
+from .services import local_today, parse_number
+from .views import ENGINEERING, MANAGING, bp, engineering_only, refused
+
+
+def _this_month():
+    return local_today(current_estate(), utcnow()).date().replace(day=1)
+
+
+def _month_arg():
+    """?month=2026-03, or this month when absent or not a month."""
+    try:
+        return date.fromisoformat(request.args.get("month", "")[:7] + "-01")
+    except ValueError:
+        return _this_month()
+
+
+@bp.route("/meters")
+@role_required(*ENGINEERING)
+def meters():
+    """The month view: every meter's reading, consumption, flags, missing readings."""
+    month = _month_arg()
+    return render("inspection/meters.html", report=month_report(current_estate(), month),
+                  previous=previous_month(month), following=previous_month(month, -1))
+
+
+@bp.route("/meters/report.pdf")
+@role_required(*ENGINEERING)
+def meters_pdf():
+    """抄表月报 as A4 PDF."""
+    month = _month_arg()
+    report = month_report(current_estate(), month)
+    pdf = render_pdf("pdf/inspection_meters.html", title="抄表月报", estate=current_estate(),
+                     period=f"{month:%Y年%m月}", report=report, signatures=["抄表人", "审核人"])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": "inline; filename=meters.pdf"})
+
+
+def _meter_form(meter):
+    form = MeterForm(obj=meter, unit=meter.unit_id or 0,
+                     multiplier=f"{meter.multiplier.normalize():f}" if meter.id else "1")
+    units = (Unit.select(Unit, Building).join(Building).where(Unit.estate == current_estate())
+             .order_by(Building.name, Unit.number))
+    form.unit.choices = options([(0, "公共表")] + [(u.id, u.label) for u in units])
+    return form
+
+
+@bp.route("/meters/new", methods=["GET", "POST"])
+@role_required(*MANAGING)
+def meter_new():
+    """Add a water or electricity meter (public, or of one unit)."""
+    meter = Meter(estate=current_estate())
+    form = _meter_form(meter)
+    if form.validate_on_submit():
+        form.populate_obj(meter)
+        meter.unit = get_or_404(Unit, form.unit.data) if form.unit.data else None
+        meter.multiplier = parse_number(form.multiplier.data)
+        if meter.multiplier <= 0:
+            form.multiplier.errors.append("倍率应大于 0。")
+        else:
+            with db.atomic():
+                meter.save()
+            return redirect(url_for("inspection.meter", meter_id=meter.id))
+    return render("inspection/meter_new.html", form=form)
+
+
+def _meter_page(meter, form=None, replace_form=None, status=200):
+    form = form or ReadingForm(formdata=None, month=f"{_this_month():%Y-%m}")
+    return render("inspection/meter.html", "reading_form", meter=meter, form=form,
+                  replace_form=replace_form or ReplacementForm(formdata=None),
+                  readings=meter.readings.order_by(MeterReading.month.desc()).limit(24),
+                  replacements=list(meter.replacements),
+                  label=current_label("meter", meter.id)), status
+
+
+@bp.route("/meters/<int:meter_id>", methods=["GET", "POST"])
+@role_required(*ENGINEERING)
+def meter(meter_id):
+    """A meter's readings; the form records this month's (flagged ones need a note)."""
+    meter = get_or_404(Meter, meter_id)
+    if request.method == "GET":
+        return _meter_page(meter)
+    form = ReadingForm()
+    if form.validate_on_submit():
+        try:
+            record_reading(meter, date.fromisoformat(form.month.data + "-01"),
+                           parse_number(form.value.data), current_user, form.note.data)
+        except MeterError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash(f"已记录 {meter.name} {form.month.data} 读数。", "success")
+            target = url_for("inspection.meter", meter_id=meter.id)
+            if request.htmx:  # the whole page changes: its history too
+                return "", 200, {"HX-Redirect": target}
+            return redirect(target)
+    return _meter_page(meter, form, status=refused())
+
+
+@bp.post("/meters/<int:meter_id>/replace")
+@role_required(*ENGINEERING)
+def meter_replace(meter_id):
+    """Record a meter replacement (old final, new serial and start)."""
+    meter = get_or_404(Meter, meter_id)
+    form = ReplacementForm()
+    if form.validate_on_submit():
+        try:
+            replace_meter(meter, current_user, date.fromisoformat(form.replaced_on.data),
+                          parse_number(form.old_final.data), form.new_serial.data,
+                          parse_number(form.new_start.data))
+        except MeterError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash("已记录换表。", "success")
+            return redirect(url_for("inspection.meter", meter_id=meter.id))
+    return _meter_page(meter, replace_form=form, status=422)
+
+
+@bp.post("/meters/<int:meter_id>/label")
+@role_required(*MANAGING)
+def meter_label(meter_id):
+    """Issue the meter's QR label (scanning it opens the reading form)."""
+    meter = get_or_404(Meter, meter_id)
+    issue_label(current_estate(), "meter", meter.id)
+    flash("已生成抄表标签。", "success")
+    return redirect(url_for("inspection.meter", meter_id=meter.id))
+
+
+def open_meter_label(label):
+    """/c/<token> of a meter: its reading page."""
+    if not current_user.has_role(*ENGINEERING):
+        return engineering_only("抄表标签")
+    meter = Meter.get_or_none(Meter.id == label.target_id) or abort(404)
+    return _meter_page(meter)

@@ -1,0 +1,167 @@
+"""Filling a sheet on the phone: start, save each item as it is entered, 全部正常, submit,
+and amendments of submitted sheets."""
+import uuid
+from contextlib import suppress
+from datetime import date
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ..auth import current_estate, get_or_404, role_required
+from ..db import db
+from ..photos import PhotoRejected, save_photos
+from ..web import render
+from .forms import AmendForm, options
+from .models import ChecklistItem, Plan, Sheet, SheetAnswer
+from .services import (
+    InspectionError,
+    amend_answer,
+    fill_all_normal,
+    problems_of,
+    save_answer,
+    sheet_rows,
+    start_sheet,
+    submit_sheet,
+)
+from .views import ENGINEERING, MANAGING, bp, refused, work_order_url
+
+FILLING = ("engineer", "supervisor")
+
+
+@bp.post("/plans/<int:plan_id>/start")
+@role_required(*FILLING)
+def start(plan_id):
+    """Open the sheet of one slot of a plan (a new draft, or the one already started)."""
+    plan = get_or_404(Plan, plan_id)
+    shift = request.form.get("shift", "")
+    try:
+        period = date.fromisoformat(request.form.get("period", ""))
+    except ValueError:
+        abort(400)
+    if (plan.frequency == "每班") != (shift in ("白班", "夜班")):
+        abort(400)
+    sheet = start_sheet(plan, period, shift, current_user)
+    return redirect(url_for("inspection.sheet", sheet_id=sheet.id))
+
+
+def _sheet_or_404(sheet_id):
+    return get_or_404(Sheet, sheet_id)
+
+
+def _page(sheet, problems=None, **extra):
+    amend_form = extra.pop("amend_form", None) or AmendForm(formdata=None)
+    amend_form.item.choices = options([(i.id, i.label) for i in sheet.version.ordered_items()])
+    return {"sheet": sheet, "rows": sheet_rows(sheet), "problems": problems or {},
+            "can_fill": not sheet.submitted and current_user.has_role(*FILLING),
+            "amend_form": amend_form, "order_url": work_order_url,
+            "idempotency_key": uuid.uuid4().hex, **extra}
+
+
+@bp.route("/sheets/<int:sheet_id>")
+@role_required(*ENGINEERING)
+def sheet(sheet_id):
+    """A sheet: the phone form while a draft, read-only with amendments once submitted."""
+    return render("inspection/sheet.html", **_page(_sheet_or_404(sheet_id)))
+
+
+@bp.post("/sheets/<int:sheet_id>/items/<int:item_id>")
+@role_required(*FILLING)
+def save_item(sheet_id, item_id):
+    """Save one item of a draft; htmx gets the item's row back, red when abnormal."""
+    sheet = _sheet_or_404(sheet_id)
+    item = ChecklistItem.get_or_none(ChecklistItem.id == item_id,
+                                     ChecklistItem.version == sheet.version_id) or abort(404)
+    problems, status = {}, 200
+    try:
+        _save_posted_item(sheet, item)
+    except (InspectionError, PhotoRejected) as error:
+        problems[item.id], status = str(error), refused()
+    answer = SheetAnswer.get_or_none(sheet=sheet, item=item)
+    if not problems:
+        problems = {k: v for k, v in problems_of(sheet).items()
+                    if k == item.id and answer and answer.abnormal}
+    return render("inspection/sheet.html", "item_row", item=item, answer=answer,
+                  **_page(sheet, problems)), status
+
+
+@bp.post("/sheets/<int:sheet_id>/all-normal")
+@role_required(*FILLING)
+def all_normal(sheet_id):
+    """全部正常: every unanswered pass/fail item becomes 正常."""
+    sheet = _sheet_or_404(sheet_id)
+    try:
+        fill_all_normal(sheet)
+    except InspectionError as error:
+        flash(error.message, "error")
+    if not request.htmx:
+        return redirect(url_for("inspection.sheet", sheet_id=sheet.id))
+    return render("inspection/sheet.html", "items", **_page(sheet))
+
+
+@bp.post("/sheets/<int:sheet_id>/submit")
+@role_required(*FILLING)
+def submit(sheet_id):
+    """Submit once (Idempotency-Key); abnormal items become work orders."""
+    sheet = _sheet_or_404(sheet_id)
+    key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key")
+    try:
+        with db.atomic():
+            _save_posted_values(sheet)
+        done = submit_sheet(sheet, current_user, key,
+                            mark_repairing=bool(request.form.get("mark_repairing")))
+    except (InspectionError, PhotoRejected) as error:
+        flash(str(error), "error")
+        return render("inspection/sheet.html", **_page(sheet, problems_of(sheet))), 422
+    if done.id != sheet.id:
+        abort(409)
+    flash(f"已提交。{done.abnormal_count} 项异常已生成维修工单。" if done.abnormal_count
+          else "已提交，全部正常。", "success")
+    return redirect(url_for("inspection.sheet", sheet_id=done.id))
+
+
+def _save_posted_values(sheet):
+    """The no-JavaScript path: the submit form carries every item's value and note."""
+    if sheet.submitted:
+        return
+    for item in sheet.version.ordered_items():
+        with suppress(InspectionError):  # kept as typed; problems_of() names it
+            _save_posted_item(sheet, item)
+
+
+def _save_posted_item(sheet, item):
+    """One item's value, note and photo from the posted form (absent fields untouched)."""
+    value, note = request.form.get(f"value-{item.id}"), request.form.get(f"note-{item.id}")
+    photos = save_photos(sheet.estate, request.files.getlist(f"photo-{item.id}"),
+                         current_user, limit=1)
+    if value is not None or note is not None or photos:
+        save_answer(sheet, item, value, note, photos[0] if photos else None)
+
+
+@bp.route("/answers/<int:answer_id>")
+@role_required(*ENGINEERING)
+def answer(answer_id):
+    """An inspection item (a work order's origin): its sheet, scrolled to the item."""
+    found = SheetAnswer.select().join(Sheet).where(
+        SheetAnswer.id == answer_id, Sheet.estate == current_estate()).first() or abort(404)
+    return redirect(url_for("inspection.sheet", sheet_id=found.sheet_id,
+                            _anchor=f"item-{found.item_id}"))
+
+
+@bp.post("/sheets/<int:sheet_id>/amend")
+@role_required(*MANAGING, "engineer")
+def amend(sheet_id):
+    """A correction of a submitted sheet, with who, when and why."""
+    sheet = _sheet_or_404(sheet_id)
+    form = AmendForm()
+    form.item.choices = options([(i.id, i.label) for i in sheet.version.ordered_items()])
+    if form.validate_on_submit():
+        item = ChecklistItem.get_by_id(form.item.data)
+        try:
+            amend_answer(sheet, item, form.new_value.data, form.reason.data, current_user)
+        except InspectionError as error:
+            getattr(form, error.field or "new_value").errors.append(error.message)
+        else:
+            flash("已记录更正。", "success")
+            return redirect(url_for("inspection.sheet", sheet_id=sheet.id))
+    return render("inspection/sheet.html", **_page(sheet, amend_form=form)), 422
+
