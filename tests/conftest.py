@@ -90,3 +90,15 @@ def csrf_token_from(html):
         re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def without_service_records(app):
+    """The demo estate without the service desk's demo orders, complaints and alerts, for
+    tests that count what they made themselves."""
+    from wyapp.models import Notification
+    from wyapp.service.models import Complaint, ComplaintEvent, WorkOrder
+
+    with app.app_context(), db.connection_context():
+        for model in (WorkOrder, Complaint, ComplaintEvent, Notification):
+            model.delete().execute()
+    return app

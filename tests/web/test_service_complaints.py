@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.conftest import without_service_records
 from wyapp.db import db
 from wyapp.models import Estate, Notification, Unit, User
 from wyapp.service import services
@@ -13,7 +14,14 @@ NOW = datetime(2026, 11, 10, 2, 0)  # fixed clock, naive UTC (10:00 in Shanghai)
 
 
 @pytest.fixture
-def ctx(app):
+def app(make_app):
+    return without_service_records(make_app())
+
+
+@pytest.fixture
+def ctx(make_app, any_db_url):
+    """The domain rules run on SQLite and, when configured, on PostgreSQL."""
+    app = without_service_records(make_app(database_url=any_db_url))
     with app.test_request_context(), db.connection_context():
         yield Estate.get(name="示范花园")
 

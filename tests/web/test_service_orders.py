@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from PIL import Image
 
+from tests.conftest import without_service_records
 from wyapp.db import db
 from wyapp.models import Estate, Notification, Unit, User
 from wyapp.photos import save_photo
@@ -16,7 +17,14 @@ NOW = datetime(2026, 11, 20, 2, 0)  # a fixed clock (naive UTC)
 
 
 @pytest.fixture
-def ctx(app):
+def app(make_app):
+    return without_service_records(make_app())
+
+
+@pytest.fixture
+def ctx(make_app, any_db_url):
+    """The domain rules run on SQLite and, when configured, on PostgreSQL."""
+    app = without_service_records(make_app(database_url=any_db_url))
     with app.test_request_context(), db.connection_context():
         yield app
 

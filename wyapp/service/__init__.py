@@ -6,6 +6,7 @@ Other features create a work order with the one domain call
 from ..db import MigrationGroup
 from ..features import Feature, NavItem
 from . import complaint_views, views  # noqa: F401 — routes
+from .demo import create_demo
 from .models import MODELS
 from .services import (
     WorkOrderError,
@@ -29,5 +30,6 @@ feature = Feature(
     nav=[NavItem("工单", "service.work_orders", ORDER_ROLES, "wrench", order=30,
                  badge=badge_count),
          NavItem("投诉", "service.complaints", DESK, "chat", order=35, badge=complaint_badge)],
+    demo=create_demo,
     periodic=[alert_overdue_orders, alert_overdue_complaints, auto_close_complaints],
 )

@@ -216,6 +216,12 @@ def _advance(order, step, by, now, note="", new_status=None, **fields):
     return order
 
 
+def _among(staff, user):
+    """Whether `user` is in a User.with_role() query (its ORDER BY cleared: PostgreSQL
+    refuses DISTINCT with an ORDER BY column not selected, as exists() selects only 1)."""
+    return staff.where(User.id == user.id).order_by().exists()
+
+
 def assignable_engineers(estate):
     return User.with_role(estate, "engineer")
 
@@ -223,8 +229,7 @@ def assignable_engineers(estate):
 def assign(order, engineer, by, now=None, note=""):
     """派单 (or re-assign) to an engineer of the estate, who is told at once."""
     now = now or utcnow()
-    if engineer is None or not assignable_engineers(order.estate).where(
-            User.id == engineer.id).exists():
+    if engineer is None or not _among(assignable_engineers(order.estate), engineer):
         raise WorkOrderError("请选择本小区的维修人员。", "engineer")
     note = _clean(note, "派单说明", 500, field="note")
     text = f"派给 {engineer.display_name}" + (f"：{note}" if note else "")
@@ -400,7 +405,7 @@ def complaint_staff(estate):
 
 
 def _staff_member(estate, user, field="owner"):
-    if user is None or not complaint_staff(estate).where(User.id == user.id).exists():
+    if user is None or not _among(complaint_staff(estate), user):
         raise ComplaintError("请选择本小区的责任人。", field)
     return user
 
