@@ -328,3 +328,15 @@ def test_settings_change_due_hours_and_causes(login, app):
     sup.post(f"/service/settings/causes?toggle={cause.id}")
     with app.app_context(), db.connection_context():
         assert not ComplaintCause.get_by_id(cause.id).active
+
+
+def test_complaint_pdf_major_file_group(login, app):
+    from pypdf import PdfReader
+
+    cid = _made(app)
+    desk = login("desk")
+    _post(desk, cid, "classify", cause=0, event=0, new_event="", major="y")
+    text = PdfReader(io.BytesIO(desk.get(f"/service/complaints/{cid}.pdf").data)) \
+        .pages[0].extract_text()
+    assert "重大投诉处理记录" in text and "楼上装修噪音太大" in text and "重大投诉" in text
+    assert login("guard").get(f"/service/complaints/{cid}.pdf").status_code == 403

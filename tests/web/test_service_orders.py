@@ -276,3 +276,25 @@ def test_overdue_marked_on_read_and_alerted_once(login, app):
         alerted = {n.user.username for n in Notification.select().where(
             Notification.kind == "work_order_overdue")}
         assert alerted == {"engineer", "supervisor", "manager"}
+
+
+def test_order_pdf_has_the_whole_timeline(login, app):
+    from pypdf import PdfReader
+
+    order_id = _order(app)
+    with app.app_context(), db.connection_context():
+        engineer = User.get(username="engineer")
+    _post(login("supervisor"), order_id, "assign", engineer=engineer.id)
+    response = login("desk").get(f"/service/orders/{order_id}.pdf")
+    assert response.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "报修工单" in text and "厨房水龙头漏水" in text and "派给 陈工" in text
+    assert "维修人" in text and "第 1 页 共 1 页" in text
+
+
+def test_home_panel_shows_my_orders_and_desk_counts(login, app):
+    _order(app, description="待派的单")
+    desk = login("desk").get("/").text
+    assert "报修与投诉" in desk and "待派单 1" in desk and "受理投诉" in desk
+    eng = login("engineer").get("/").text
+    assert "我的工单 0 张" in eng and "受理投诉" not in eng

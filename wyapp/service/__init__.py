@@ -4,7 +4,7 @@ Other features create a work order with the one domain call
 `from wyapp.service import create_work_order` (see services.create_work_order).
 """
 from ..db import MigrationGroup
-from ..features import Feature, NavItem
+from ..features import Feature, HomePanel, NavItem
 from . import complaint_views, views  # noqa: F401 — routes
 from .demo import create_demo
 from .models import MODELS
@@ -30,6 +30,7 @@ feature = Feature(
     nav=[NavItem("工单", "service.work_orders", ORDER_ROLES, "wrench", order=30,
                  badge=badge_count),
          NavItem("投诉", "service.complaints", DESK, "chat", order=35, badge=complaint_badge)],
+    home_panels=[HomePanel(ORDER_ROLES, "service/_panel.html", views.home_panel, order=30)],
     demo=create_demo,
     periodic=[alert_overdue_orders, alert_overdue_complaints, auto_close_complaints],
 )

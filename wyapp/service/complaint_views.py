@@ -204,3 +204,16 @@ def stats():
         year, month = today.year, today.month
     return render("service/stats.html", year=year, month=month,
                   stats=services.monthly_stats(current_estate(), year, month))
+
+
+@bp.route("/complaints/<int:complaint_id>.pdf")
+@estate_required
+def complaint_pdf(complaint_id):
+    """The complaint's whole file as a printable A4 record (the archive's document)."""
+    complaint = _visible_complaint(complaint_id)
+    document = services.complaint_document(complaint)
+    pdf = render_pdf("pdf/service_complaint.html", title=f"{document['file_group']}处理记录",
+                     estate=complaint.estate, period=complaint.code,
+                     signatures=["处理人", "审核人"], **document)
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={complaint.code}.pdf"})

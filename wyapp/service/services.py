@@ -203,7 +203,7 @@ def _advance(order, step, by, now, note="", new_status=None, **fields):
     if not may(by, order, step):
         raise NotAllowed(WHO[who])
     if order.status not in after:
-        raise WorkOrderError(f"工单当前为“{order.status}”，不能{step}。")
+        raise WorkOrderError(f"工单当前为“{order.state}”，不能{step}。")
     status = new_status or (order.status if step == "更正" else step)
     changed = (WorkOrder.update(status=status, **fields)
                .where(WorkOrder.id == order.id, WorkOrder.status == order.status).execute())
@@ -804,3 +804,33 @@ def monthly_stats(estate, year, month, now=None):
         "major": [c for c in rows if c.major],
         "closed": sum(1 for c in rows if c.status == "已关闭"),
     }
+
+
+# ── what the archive renders (closed work orders and complaints as PDF) ──
+def order_document(order):
+    """Everything a closed order's PDF shows: the record, its photos and its whole timeline."""
+    return {"order": order, "timeline": order_timeline(order),
+            "photos": order_photos(order)}
+
+
+def complaint_document(complaint):
+    """Everything a closed complaint's PDF shows; `major` complaints go to their own file."""
+    return {"complaint": complaint, "timeline": complaint_timeline(complaint),
+            "file_group": "重大投诉" if complaint.major else "投诉"}
+
+
+def panel_counts(user, estate, now=None):
+    """The figures on a service-desk user's home panel."""
+    now = now or utcnow()
+    counts = {"mine": order_list(estate, "mine", user, now).count(),
+              "my_complaints": complaint_badge(user, estate)}
+    if user.has_role(*DESK):
+        counts.update(
+            pending=order_list(estate, "pending", user, now).count(),
+            overdue=order_list(estate, "overdue", user, now).count(),
+            to_visit=WorkOrder.select().where(WorkOrder.estate == estate,
+                                              WorkOrder.status == "完工").count(),
+            open_complaints=complaint_list(estate, "open", user, now).count(),
+            overdue_complaints=complaint_list(estate, "overdue", user, now).count(),
+            complaints_to_visit=complaint_list(estate, "handled", user, now).count())
+    return counts
