@@ -340,3 +340,45 @@ def test_complaint_pdf_major_file_group(login, app):
         .pages[0].extract_text()
     assert "重大投诉处理记录" in text and "楼上装修噪音太大" in text and "重大投诉" in text
     assert login("guard").get(f"/service/complaints/{cid}.pdf").status_code == 403
+
+
+def test_hand_over_through_the_web_and_after_close(login, app):
+    cid = _made(app)
+    with app.app_context(), db.connection_context():
+        eng = _u("engineer")
+    desk = login("desk")
+    missing = _post(desk, cid, "handover", owner=eng.id, due_at="")
+    assert missing.status_code == 422 and "请填写约定回复时间" in missing.text
+    past = _post(desk, cid, "handover", owner=eng.id, due_at="2001-01-01T10:00")
+    assert "约定回复时间应晚于现在" in past.text
+    assert _post(desk, cid, "handover", owner=eng.id, due_at="2099-01-01T10:00",
+                 note="请工程部核实").status_code == 302
+    page = login("engineer").get(f"/service/complaints/{cid}").text
+    assert "转交 陈工，约定 01-01 10:00 前回复：请工程部核实" in page and "记录处理" in page
+    eng_client = login("engineer")
+    assert _post(eng_client, cid, "handle", reply="已修复", agreed="同意").status_code == 302
+    desk = login("desk")
+    _post(desk, cid, "followup", satisfaction="满意")
+    closed = _post(desk, cid, "handover", owner=eng.id, due_at="2099-01-01T10:00")
+    assert closed.status_code == 422 and "不能转交" in closed.text
+
+
+@pytest.mark.parametrize("slug,fields", [
+    ("handover", ("owner", "due_at", "note")),
+    ("followup", ("satisfaction", "comment")),
+    ("classify", ("cause", "event", "new_event")),
+    ("amend", ("note",)),
+])
+@pytest.mark.parametrize("value", ["", "x" * 10000, "<script>alert(1)</script>", "1; DROP",
+                                   "\x00"])
+def test_complaint_step_forms_hostile_values(login, app, slug, fields, value):
+    cid = _made(app)
+    client = login("desk")
+    response = _post(client, cid, slug, **{f: value for f in fields})
+    assert response.status_code in (302, 422)
+    if response.status_code == 422:
+        assert any(m in response.text for m in ("请", "不能", "无法识别", "格式不对"))
+    assert "<script>alert(1)</script>" not in client.get(f"/service/complaints/{cid}").text
+    raw = client.post(f"/service/complaints/{cid}/{slug}", data=b"note=\xff\xfe&owner=\xc3",
+                      content_type="application/x-www-form-urlencoded")
+    assert raw.status_code in (302, 422)

@@ -298,3 +298,58 @@ def test_home_panel_shows_my_orders_and_desk_counts(login, app):
     assert "报修与投诉" in desk and "待派单 1" in desk and "受理投诉" in desk
     eng = login("engineer").get("/").text
     assert "我的工单 0 张" in eng and "受理投诉" not in eng
+
+
+def test_orders_for_origin_links_back(ctx):
+    from wyapp.service import orders_for_origin
+
+    estate = Estate.get(name="示范花园")
+    made = create_work_order(estate, source="设备巡检", description="水泵异响",
+                             reported_by=_users()["engineer"], place="水泵房",
+                             origin=("inspection_item", 9))
+    assert [o.id for o in orders_for_origin("inspection_item", 9)] == [made.id]
+    assert not orders_for_origin("patrol_incident", 9).exists()
+
+
+def test_reassign_while_in_progress_is_allowed(login, app):
+    order_id = _order(app)
+    with app.app_context(), db.connection_context():
+        engineer = User.get(username="engineer")
+        other = User.create(username="wanggong", display_name="王工", password_hash="x")
+        other.set_roles(["engineer"])
+        other.set_estates([Estate.get(name="示范花园")])
+    sup = login("supervisor")
+    _post(sup, order_id, "assign", engineer=engineer.id)
+    eng = login("engineer")
+    _post(eng, order_id, "accept")
+    _post(eng, order_id, "start")
+    assert _post(login("supervisor"), order_id, "assign", engineer=other.id).status_code == 302
+    with app.app_context(), db.connection_context():
+        order = WorkOrder.get_by_id(order_id)
+        assert order.assignee_id == other.id and order.status == "派单"
+    assert _post(login("engineer"), order_id, "complete", note="x").status_code == 403
+    guard = login("supervisor")
+    bad = _post(guard, order_id, "assign", engineer=999999)
+    assert bad.status_code == 422 and "请选择维修人员" in bad.text
+
+
+@pytest.mark.parametrize("slug,user,fields", [
+    ("assign", "supervisor", ("engineer", "note")),
+    ("complete", "engineer", ("note", "materials")),
+    ("visit", "desk", ("satisfaction", "comment")),
+    ("amend", "desk", ("note",)),
+])
+@pytest.mark.parametrize("value", HOSTILE)
+def test_step_forms_hostile_values(login, app, slug, user, fields, value):
+    order_id = _order(app)
+    with app.app_context(), db.connection_context():
+        WorkOrder.update(assignee=User.get(username="engineer"), status="处理中").execute()
+    client = login(user)
+    response = _post(client, order_id, slug, **{f: value for f in fields})
+    assert response.status_code in (302, 422)
+    if response.status_code == 422:
+        assert any(m in response.text for m in ("请", "不能", "无法识别"))
+    assert "<script>alert(1)</script>" not in client.get(f"/service/orders/{order_id}").text
+    raw = client.post(f"/service/orders/{order_id}/{slug}", data=b"note=\xff\xfe%FF&x=\xc3",
+                      content_type="application/x-www-form-urlencoded")
+    assert raw.status_code in (302, 422)

@@ -16,9 +16,10 @@ from .services import (
     badge_count,
     complaint_badge,
     create_work_order,
+    orders_for_origin,
 )
 
-__all__ = ["create_work_order", "WorkOrderError", "feature"]
+__all__ = ["create_work_order", "WorkOrderError", "orders_for_origin", "feature"]
 
 ORDER_ROLES = frozenset({"engineer", "desk", "supervisor", "manager"})
 DESK = frozenset({"desk", "supervisor", "manager"})

@@ -315,6 +315,12 @@ def order_photos(order, stage=None):
     return list(query.where(WorkOrderPhoto.stage == stage) if stage else query)
 
 
+def orders_for_origin(kind, origin_id):
+    """The work orders made from one patrol incident or inspection item (to link back)."""
+    return (WorkOrder.select().where(WorkOrder.origin_kind == kind,
+                                     WorkOrder.origin_id == origin_id).order_by(WorkOrder.id))
+
+
 # ── lists ──
 ORDER_TABS = {"mine": "我的工单", "pending": "待派单", "open": "处理中", "overdue": "已超时",
               "done": "待回访", "closed": "已关闭", "all": "全部"}
