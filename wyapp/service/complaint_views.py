@@ -1,7 +1,7 @@
 """Complaints (投诉): intake, one complaint and its steps, 日盘点, monthly statistics."""
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -12,7 +12,7 @@ from ..web import render
 from . import services
 from .forms import AmendForm, ClassifyForm, ComplaintForm, HandleForm, HandOverForm, VisitForm
 from .models import Complaint, ComplaintCause, ComplaintEvent
-from .views import attempt, bp, page_of
+from .views import attempt, bp, page_of, pdf_response
 
 DESK = services.DESK
 STEP_FORMS = {"转交": HandOverForm, "处理": HandleForm, "回访": VisitForm, "分类": ClassifyForm,
@@ -187,8 +187,7 @@ def daily_pdf():
     pdf = render_pdf("pdf/service_daily.html", title="投诉报修日盘点", estate=current_estate(),
                      period=f"{day:%Y年%m月%d日}", complaints=complaints, orders=orders,
                      now=utcnow(), signatures=["盘点人", "审核人"])
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=daily-{day}.pdf"})
+    return pdf_response(pdf, f"daily-{day}.pdf")
 
 
 @bp.route("/complaints/stats")
@@ -215,5 +214,4 @@ def complaint_pdf(complaint_id):
     pdf = render_pdf("pdf/service_complaint.html", title=f"{document['file_group']}处理记录",
                      estate=complaint.estate, period=complaint.code,
                      signatures=["处理人", "审核人"], **document)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename={complaint.code}.pdf"})
+    return pdf_response(pdf, f"{complaint.code}.pdf")

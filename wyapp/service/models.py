@@ -168,6 +168,10 @@ class Complaint(BaseModel):
         return f"TS{self.id:06d}"
 
     @property
+    def state(self):
+        return self.status
+
+    @property
     def who(self):
         parts = [self.name, self.unit.label if self.unit_id else ""]
         return " ".join(p for p in parts if p) or "未留姓名"

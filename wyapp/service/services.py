@@ -192,28 +192,43 @@ def may(user, order, step):
     return user.has_role(*(SUPERVISORS if who == "supervisor" else DESK))
 
 
-def steps_for(user, order):
-    """The steps this user can take on this order now: the page shows only these forms."""
-    return [step for step, (after, _) in ORDER_RULES.items()
-            if order.status in after and may(user, order, step)]
+class Flow:
+    """The steps of one kind of record: which step may follow which status, who may take it,
+    and how each step is written (status moved only from the status seen, timeline line)."""
+
+    def __init__(self, noun, rules, who, may, error, log, next_status):
+        self.noun, self.rules, self.who, self.may = noun, rules, who, may
+        self.error, self.log, self.next_status = error, log, next_status
+
+    def steps_for(self, user, record):
+        """The steps this user can take on this record now: the page shows only these."""
+        return [step for step, (after, _) in self.rules.items()
+                if record.status in after and self.may(user, record, step)]
+
+    def advance(self, record, step, by, now, note="", new_status=None, **fields):
+        after, who = self.rules[step]
+        if not self.may(by, record, step):
+            raise NotAllowed(self.who[who])
+        if record.status not in after:
+            raise self.error(f"{self.noun}当前为“{record.state}”，不能{step}。")
+        status = new_status or self.next_status(record, step)
+        model = type(record)
+        changed = (model.update(status=status, **fields)
+                   .where(model.id == record.id, model.status == record.status).execute())
+        if not changed:
+            raise self.error(f"{self.noun}状态已被他人更新，请刷新后再试。")
+        record.status = status
+        for name, value in fields.items():
+            setattr(record, name, value)
+        self.log(record, step, by, now, note)
+        return record
 
 
-def _advance(order, step, by, now, note="", new_status=None, **fields):
-    after, who = ORDER_RULES[step]
-    if not may(by, order, step):
-        raise NotAllowed(WHO[who])
-    if order.status not in after:
-        raise WorkOrderError(f"工单当前为“{order.state}”，不能{step}。")
-    status = new_status or (order.status if step == "更正" else step)
-    changed = (WorkOrder.update(status=status, **fields)
-               .where(WorkOrder.id == order.id, WorkOrder.status == order.status).execute())
-    if not changed:
-        raise WorkOrderError("工单状态已被他人更新，请刷新后再试。")
-    order.status = status
-    for name, value in fields.items():
-        setattr(order, name, value)
-    WorkOrderStep.create(order=order, step=step, actor=by, at=now, note=note)
-    return order
+ORDER_FLOW = Flow("工单", ORDER_RULES, WHO, may, WorkOrderError,
+                  lambda order, step, actor, at, note: WorkOrderStep.create(
+                      order=order, step=step, actor=actor, at=at, note=note),
+                  lambda order, step: order.status if step == "更正" else step)
+steps_for, _advance = ORDER_FLOW.steps_for, ORDER_FLOW.advance
 
 
 def _among(staff, user):
@@ -264,13 +279,18 @@ def complete(order, by, note, materials="", photos=(), now=None):
     return order
 
 
+def _visit_note(satisfaction, comment, error):
+    """A 回访's timeline line (满意/基本满意/不满意 and the comment), and the cleaned comment."""
+    if satisfaction not in SATISFACTION:
+        raise error("请选择满意度。", "satisfaction")
+    comment = _clean(comment, "回访意见", 500, field="comment", error=error)
+    return satisfaction + (f"：{comment}" if comment else ""), comment
+
+
 def visit(order, by, satisfaction, comment="", now=None):
     """回访: 满意/基本满意 keep it finished; 不满意 reopens it to the same engineer."""
     now = now or utcnow()
-    if satisfaction not in SATISFACTION:
-        raise WorkOrderError("请选择满意度。", "satisfaction")
-    comment = _clean(comment, "回访意见", 500, field="comment")
-    text = satisfaction + (f"：{comment}" if comment else "")
+    text, comment = _visit_note(satisfaction, comment, WorkOrderError)
     with db.atomic():
         if satisfaction != "不满意":
             return _advance(order, "回访", by, now, text, satisfaction=satisfaction)
@@ -507,28 +527,10 @@ def may_see_complaint(user, complaint):
     return user.has_role(*DESK) or complaint.owner_id == user.id
 
 
-def complaint_steps_for(user, complaint):
-    return [step for step, (after, _) in COMPLAINT_RULES.items()
-            if complaint.status in after and may_complaint(user, complaint, step)]
-
-
-def _advance_complaint(complaint, step, by, now, note="", new_status=None, **fields):
-    after, who = COMPLAINT_RULES[step]
-    if not may_complaint(by, complaint, step):
-        raise NotAllowed(COMPLAINT_WHO[who])
-    if complaint.status not in after:
-        raise ComplaintError(f"投诉当前为“{complaint.status}”，不能{step}。")
-    status = new_status or complaint.status
-    changed = (Complaint.update(status=status, **fields)
-               .where(Complaint.id == complaint.id, Complaint.status == complaint.status)
-               .execute())
-    if not changed:
-        raise ComplaintError("投诉状态已被他人更新，请刷新后再试。")
-    complaint.status = status
-    for name, value in fields.items():
-        setattr(complaint, name, value)
-    _complaint_step(complaint, step, by, now, note)
-    return complaint
+COMPLAINT_FLOW = Flow("投诉", COMPLAINT_RULES, COMPLAINT_WHO, may_complaint, ComplaintError,
+                      lambda complaint, *step: _complaint_step(complaint, *step),
+                      lambda complaint, step: complaint.status)
+complaint_steps_for, _advance_complaint = COMPLAINT_FLOW.steps_for, COMPLAINT_FLOW.advance
 
 
 def hand_over(complaint, owner, due_at, by, note="", now=None):
@@ -584,10 +586,7 @@ def handle(complaint, by, *, reply, agreed, investigation="", measures="", next_
 def follow_up(complaint, by, satisfaction, comment="", now=None):
     """回访: 满意 or 基本满意 closes it (archived for good); 不满意 reopens the negotiation."""
     now = now or utcnow()
-    if satisfaction not in SATISFACTION:
-        raise ComplaintError("请选择满意度。", "satisfaction")
-    comment = _ctext(comment, "回访意见", 500, field="comment")
-    text = satisfaction + (f"：{comment}" if comment else "")
+    text, comment = _visit_note(satisfaction, comment, ComplaintError)
     with db.atomic():
         if satisfaction != "不满意":
             _advance_complaint(complaint, "回访", by, now, text, new_status="已关闭",

@@ -54,6 +54,11 @@ def attempt(form, action):
     return False
 
 
+def pdf_response(pdf, filename):
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={filename}"})
+
+
 def page_of(query):
     """One page of a list (?page=N) and whether another follows."""
     page = max(1, min(request.args.get("page", 1, type=int) or 1, 10000))
@@ -212,5 +217,4 @@ def order_pdf(order_id):
     pdf = render_pdf("pdf/service_order.html", title="报修工单", estate=order.estate,
                      period=order.code, signatures=["维修人", "审核人"],
                      **services.order_document(order))
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename={order.code}.pdf"})
+    return pdf_response(pdf, f"{order.code}.pdf")
