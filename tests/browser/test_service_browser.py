@@ -83,3 +83,17 @@ def test_supervisor_settings_fit(phone_login, live_server):
     page.goto(f"{live_server}/service/settings")
     assert_no_horizontal_scroll(page)
     screenshot(page, "service-settings")
+
+
+def test_tap_targets_on_service_pages(phone_login, live_server):
+    page = phone_login("desk")
+    for path in ("/service/orders?tab=all", "/service/orders/1", "/service/complaints?tab=all",
+                 "/service/complaints/1", "/service/complaints/new", "/service/orders/new"):
+        page.goto(live_server + path)
+        small = page.evaluate("""() => [...document.querySelectorAll(
+                'a, button, input, select, summary')]
+            .filter(e => e.offsetParent !== null
+                    && !['hidden', 'checkbox', 'radio'].includes(e.type))
+            .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)""")
+        assert small == [], path

@@ -87,8 +87,9 @@ def _complaint_page(complaint, status=200, **forms):
     steps = services.complaint_steps_for(current_user, complaint)
     for step in steps:
         if step not in forms:
-            data = ({"cause": complaint.cause_id or 0, "event": complaint.event_id or 0,
-                     "major": complaint.major} if step == "分类" else {})
+            data = {"分类": {"cause": complaint.cause_id or 0, "event": complaint.event_id or 0,
+                             "major": complaint.major},
+                    "处理": {"no_followup": not complaint.needs_followup}}.get(step, {})
             forms[step] = STEP_FORMS[step](formdata=None, data=data)
         _fill_choices(step, forms[step])
     errors = [e for f in forms.values() for e in f.form_errors] + [
