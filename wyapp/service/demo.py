@@ -2,8 +2,10 @@
 three complainants. Idempotent: it does nothing once the estate has any service records."""
 from datetime import timedelta
 
+from peewee import fn
+
 from ..db import utcnow
-from ..models import Building, Unit
+from ..models import Building, Notification, Unit
 from . import services
 from .models import Complaint, WorkOrder
 
@@ -20,8 +22,11 @@ def create_demo(estate, users):
         return
     now = utcnow()
     desk, sup, eng = users["desk"], users["supervisor"], users["engineer"]
+    before = Notification.select(fn.MAX(Notification.id)).scalar() or 0
     _demo_orders(estate, now, desk, sup, eng, users["guard"])
     _demo_complaints(estate, now, desk, sup, eng)
+    # the steps above alert people as they would in use; demo accounts start with none
+    Notification.delete().where(Notification.id > before).execute()
 
 
 def _demo_orders(estate, now, desk, sup, eng, guard):
