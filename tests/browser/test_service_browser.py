@@ -1,11 +1,12 @@
 """The service desk on a 360 px phone: desk registers, supervisor assigns, engineer works
 the order through htmx steps; complaint pages; nothing scrolls sideways."""
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
 
 
-def test_repair_flow_on_a_phone(phone_login, live_server):
+def test_repair_flow_on_a_phone(phone_login, live_server, tmp_path):
     page = phone_login("desk")
     page.goto(f"{live_server}/service/orders/new")
     assert_no_horizontal_scroll(page)
@@ -39,8 +40,12 @@ def test_repair_flow_on_a_phone(phone_login, live_server):
     expect(page.get_by_text("请填写处理结果")).to_be_visible()
     page.get_by_label("处理结果").fill("疏通地漏，更换防臭芯")
     page.get_by_label("使用材料").fill("防臭芯 1 个")
+    photo = tmp_path / "done.jpg"
+    Image.new("RGB", (800, 600), "green").save(photo, "JPEG")
+    page.get_by_label("完工照片").set_input_files(str(photo))  # multipart through htmx
     page.get_by_role("button", name="确认完工").click()
     expect(page.locator("#order .timeline")).to_contain_text("疏通地漏")
+    expect(page.locator("#order .photos img")).to_have_count(1)
     assert_no_horizontal_scroll(page)
     screenshot(page, "service-order-done")
 
