@@ -346,9 +346,16 @@ ORDER_TABS = {"mine": "我的工单", "pending": "待派单", "open": "处理中
               "done": "待回访", "closed": "已关闭", "all": "全部"}
 
 
+def orders_of(estate):
+    """An estate's orders with their unit, building and engineer in the same query."""
+    return (WorkOrder.select(WorkOrder, Unit, Building, User)
+            .join(Unit, JOIN.LEFT_OUTER).join(Building, JOIN.LEFT_OUTER).switch(WorkOrder)
+            .join(User, JOIN.LEFT_OUTER, on=WorkOrder.assignee).where(WorkOrder.estate == estate))
+
+
 def order_list(estate, tab, user, now=None):
     now = now or utcnow()
-    query = WorkOrder.select().where(WorkOrder.estate == estate)
+    query = orders_of(estate)
     if tab == "mine":
         return (query.where(WorkOrder.assignee == user, WorkOrder.status.in_(ORDER_OPEN))
                 .order_by(WorkOrder.due_at, WorkOrder.id))
@@ -689,9 +696,16 @@ COMPLAINT_TABS = {"mine": "我负责的", "open": "处理中", "overdue": "已�
                   "closed": "已关闭", "major": "重大投诉", "all": "全部"}
 
 
+def complaints_of(estate):
+    """An estate's complaints with unit, building and owner in the same query."""
+    return (Complaint.select(Complaint, Unit, Building, User)
+            .join(Unit, JOIN.LEFT_OUTER).join(Building, JOIN.LEFT_OUTER).switch(Complaint)
+            .join(User, JOIN.LEFT_OUTER, on=Complaint.owner).where(Complaint.estate == estate))
+
+
 def complaint_list(estate, tab, user, now=None):
     now = now or utcnow()
-    query = Complaint.select().where(Complaint.estate == estate)
+    query = complaints_of(estate)
     filters = {"mine": (Complaint.owner == user) & Complaint.status.in_(COMPLAINT_OPEN),
                "open": Complaint.status.in_(COMPLAINT_OPEN),
                "overdue": Complaint.status.in_(COMPLAINT_OPEN) & (Complaint.due_at < now),
@@ -738,12 +752,10 @@ def local_range(estate, first_day, last_day):
 def daily_list(estate, day):
     """日盘点: everything received on a local day, with its state now, so nothing slips."""
     start, end = local_range(estate, day, day)
-    complaints = (Complaint.select().where(Complaint.estate == estate,
-                                           Complaint.received_at >= start,
-                                           Complaint.received_at < end)
+    complaints = (complaints_of(estate)
+                  .where(Complaint.received_at >= start, Complaint.received_at < end)
                   .order_by(Complaint.received_at, Complaint.id))
-    orders = (WorkOrder.select().where(WorkOrder.estate == estate, WorkOrder.created_at >= start,
-                                       WorkOrder.created_at < end)
+    orders = (orders_of(estate).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
               .order_by(WorkOrder.created_at, WorkOrder.id))
     return list(complaints), list(orders)
 
