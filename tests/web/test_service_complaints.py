@@ -144,6 +144,9 @@ def test_event_counts_once_with_people_and_times(ctx):
                                 "times": 4}]
     assert stats["by_channel"] == {"来电": 4, "网上": 1}
     assert [c.id for c in stats["major"]] == [single.id]
+    complaints, orders = services.daily_list(ctx, date(2026, 11, 10))
+    assert len(complaints) == 5 and orders == []
+    assert [c.who for c in services.complaint_list(ctx, "major", _u("desk"))] == ["王女士"]
 
 
 def test_overdue_alert_once_to_owner_and_supervisors(ctx):
