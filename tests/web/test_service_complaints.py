@@ -385,3 +385,14 @@ def test_complaint_step_forms_hostile_values(login, app, slug, fields, value):
     raw = client.post(f"/service/complaints/{cid}/{slug}", data=b"note=\xff\xfe&owner=\xc3",
                       content_type="application/x-www-form-urlencoded")
     assert raw.status_code in (302, 422)
+
+
+def test_nav_badges_for_owner_and_supervisor(login, app):
+    _made(app)
+    _made(app)
+    page = login("desk").get("/service/complaints").text
+    assert 'href="/service/complaints"' in page and '<span class="badge">2</span>' in page
+    with app.app_context(), db.connection_context():
+        services.create_work_order(Estate.get(name="示范花园"), source="员工发现",
+                                   description="路灯不亮", reported_by=_u("guard"), place="东门")
+    assert '<span class="badge">1</span>' in login("supervisor").get("/service/orders").text
