@@ -102,3 +102,16 @@ def in_db(app):
         with app.app_context(), db.connection_context():
             yield
     return block
+
+
+@pytest.fixture
+def without_service_records(app):
+    """The demo estate without the service desk's demo orders, complaints and alerts, for
+    tests that count what they made themselves."""
+    from wyapp.models import Notification
+    from wyapp.service.models import Complaint, ComplaintEvent, WorkOrder
+
+    with app.app_context(), db.connection_context():
+        for model in (WorkOrder, Complaint, ComplaintEvent, Notification):
+            model.delete().execute()
+    return app

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.conftest import without_service_records
 from wyapp.db import db
 from wyapp.models import Estate, Notification, Unit, User
 from wyapp.service import services
@@ -13,7 +14,14 @@ NOW = datetime(2026, 11, 10, 2, 0)  # fixed clock, naive UTC (10:00 in Shanghai)
 
 
 @pytest.fixture
-def ctx(app):
+def app(make_app):
+    return without_service_records(make_app())
+
+
+@pytest.fixture
+def ctx(make_app, any_db_url):
+    """The domain rules run on SQLite and, when configured, on PostgreSQL."""
+    app = without_service_records(make_app(database_url=any_db_url))
     with app.test_request_context(), db.connection_context():
         yield Estate.get(name="示范花园")
 
@@ -136,6 +144,9 @@ def test_event_counts_once_with_people_and_times(ctx):
                                 "times": 4}]
     assert stats["by_channel"] == {"来电": 4, "网上": 1}
     assert [c.id for c in stats["major"]] == [single.id]
+    complaints, orders = services.daily_list(ctx, date(2026, 11, 10))
+    assert len(complaints) == 5 and orders == []
+    assert [c.who for c in services.complaint_list(ctx, "major", _u("desk"))] == ["王女士"]
 
 
 def test_overdue_alert_once_to_owner_and_supervisors(ctx):
@@ -320,3 +331,68 @@ def test_settings_change_due_hours_and_causes(login, app):
     sup.post(f"/service/settings/causes?toggle={cause.id}")
     with app.app_context(), db.connection_context():
         assert not ComplaintCause.get_by_id(cause.id).active
+
+
+def test_complaint_pdf_major_file_group(login, app):
+    from pypdf import PdfReader
+
+    cid = _made(app)
+    desk = login("desk")
+    _post(desk, cid, "classify", cause=0, event=0, new_event="", major="y")
+    text = PdfReader(io.BytesIO(desk.get(f"/service/complaints/{cid}.pdf").data)) \
+        .pages[0].extract_text()
+    assert "重大投诉处理记录" in text and "楼上装修噪音太大" in text and "重大投诉" in text
+    assert login("guard").get(f"/service/complaints/{cid}.pdf").status_code == 403
+
+
+def test_hand_over_through_the_web_and_after_close(login, app):
+    cid = _made(app)
+    with app.app_context(), db.connection_context():
+        eng = _u("engineer")
+    desk = login("desk")
+    missing = _post(desk, cid, "handover", owner=eng.id, due_at="")
+    assert missing.status_code == 422 and "请填写约定回复时间" in missing.text
+    past = _post(desk, cid, "handover", owner=eng.id, due_at="2001-01-01T10:00")
+    assert "约定回复时间应晚于现在" in past.text
+    assert _post(desk, cid, "handover", owner=eng.id, due_at="2099-01-01T10:00",
+                 note="请工程部核实").status_code == 302
+    page = login("engineer").get(f"/service/complaints/{cid}").text
+    assert "转交 陈工，约定 01-01 10:00 前回复：请工程部核实" in page and "记录处理" in page
+    eng_client = login("engineer")
+    assert _post(eng_client, cid, "handle", reply="已修复", agreed="同意").status_code == 302
+    desk = login("desk")
+    _post(desk, cid, "followup", satisfaction="满意")
+    closed = _post(desk, cid, "handover", owner=eng.id, due_at="2099-01-01T10:00")
+    assert closed.status_code == 422 and "不能转交" in closed.text
+
+
+@pytest.mark.parametrize("slug,fields", [
+    ("handover", ("owner", "due_at", "note")),
+    ("followup", ("satisfaction", "comment")),
+    ("classify", ("cause", "event", "new_event")),
+    ("amend", ("note",)),
+])
+@pytest.mark.parametrize("value", ["", "x" * 10000, "<script>alert(1)</script>", "1; DROP",
+                                   "\x00"])
+def test_complaint_step_forms_hostile_values(login, app, slug, fields, value):
+    cid = _made(app)
+    client = login("desk")
+    response = _post(client, cid, slug, **{f: value for f in fields})
+    assert response.status_code in (302, 422)
+    if response.status_code == 422:
+        assert any(m in response.text for m in ("请", "不能", "无法识别", "格式不对"))
+    assert "<script>alert(1)</script>" not in client.get(f"/service/complaints/{cid}").text
+    raw = client.post(f"/service/complaints/{cid}/{slug}", data=b"note=\xff\xfe&owner=\xc3",
+                      content_type="application/x-www-form-urlencoded")
+    assert raw.status_code in (302, 422)
+
+
+def test_nav_badges_for_owner_and_supervisor(login, app):
+    _made(app)
+    _made(app)
+    page = login("desk").get("/service/complaints").text
+    assert 'href="/service/complaints"' in page and '<span class="badge">2</span>' in page
+    with app.app_context(), db.connection_context():
+        services.create_work_order(Estate.get(name="示范花园"), source="员工发现",
+                                   description="路灯不亮", reported_by=_u("guard"), place="东门")
+    assert '<span class="badge">1</span>' in login("supervisor").get("/service/orders").text

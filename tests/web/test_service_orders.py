@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from PIL import Image
 
+from tests.conftest import without_service_records
 from wyapp.db import db
 from wyapp.models import Estate, Notification, Unit, User
 from wyapp.photos import save_photo
@@ -16,7 +17,14 @@ NOW = datetime(2026, 11, 20, 2, 0)  # a fixed clock (naive UTC)
 
 
 @pytest.fixture
-def ctx(app):
+def app(make_app):
+    return without_service_records(make_app())
+
+
+@pytest.fixture
+def ctx(make_app, any_db_url):
+    """The domain rules run on SQLite and, when configured, on PostgreSQL."""
+    app = without_service_records(make_app(database_url=any_db_url))
     with app.test_request_context(), db.connection_context():
         yield app
 
@@ -268,3 +276,80 @@ def test_overdue_marked_on_read_and_alerted_once(login, app):
         alerted = {n.user.username for n in Notification.select().where(
             Notification.kind == "work_order_overdue")}
         assert alerted == {"engineer", "supervisor", "manager"}
+
+
+def test_order_pdf_has_the_whole_timeline(login, app):
+    from pypdf import PdfReader
+
+    order_id = _order(app)
+    with app.app_context(), db.connection_context():
+        engineer = User.get(username="engineer")
+    _post(login("supervisor"), order_id, "assign", engineer=engineer.id)
+    response = login("desk").get(f"/service/orders/{order_id}.pdf")
+    assert response.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "报修工单" in text and "厨房水龙头漏水" in text and "派给 陈工" in text
+    assert "维修人" in text and "第 1 页 共 1 页" in text
+
+
+def test_home_panel_shows_my_orders_and_desk_counts(login, app):
+    _order(app, description="待派的单")
+    desk = login("desk").get("/").text
+    assert "报修与投诉" in desk and "待派单 1" in desk and "受理投诉" in desk
+    eng = login("engineer").get("/").text
+    assert "我的工单 0 张" in eng and "受理投诉" not in eng
+
+
+def test_orders_for_origin_links_back(ctx):
+    from wyapp.service import orders_for_origin
+
+    estate = Estate.get(name="示范花园")
+    made = create_work_order(estate, source="设备巡检", description="水泵异响",
+                             reported_by=_users()["engineer"], place="水泵房",
+                             origin=("inspection_item", 9))
+    assert [o.id for o in orders_for_origin("inspection_item", 9)] == [made.id]
+    assert not orders_for_origin("patrol_incident", 9).exists()
+
+
+def test_reassign_while_in_progress_is_allowed(login, app):
+    order_id = _order(app)
+    with app.app_context(), db.connection_context():
+        engineer = User.get(username="engineer")
+        other = User.create(username="wanggong", display_name="王工", password_hash="x")
+        other.set_roles(["engineer"])
+        other.set_estates([Estate.get(name="示范花园")])
+    sup = login("supervisor")
+    _post(sup, order_id, "assign", engineer=engineer.id)
+    eng = login("engineer")
+    _post(eng, order_id, "accept")
+    _post(eng, order_id, "start")
+    assert _post(login("supervisor"), order_id, "assign", engineer=other.id).status_code == 302
+    with app.app_context(), db.connection_context():
+        order = WorkOrder.get_by_id(order_id)
+        assert order.assignee_id == other.id and order.status == "派单"
+    assert _post(login("engineer"), order_id, "complete", note="x").status_code == 403
+    guard = login("supervisor")
+    bad = _post(guard, order_id, "assign", engineer=999999)
+    assert bad.status_code == 422 and "请选择维修人员" in bad.text
+
+
+@pytest.mark.parametrize("slug,user,fields", [
+    ("assign", "supervisor", ("engineer", "note")),
+    ("complete", "engineer", ("note", "materials")),
+    ("visit", "desk", ("satisfaction", "comment")),
+    ("amend", "desk", ("note",)),
+])
+@pytest.mark.parametrize("value", HOSTILE)
+def test_step_forms_hostile_values(login, app, slug, user, fields, value):
+    order_id = _order(app)
+    with app.app_context(), db.connection_context():
+        WorkOrder.update(assignee=User.get(username="engineer"), status="处理中").execute()
+    client = login(user)
+    response = _post(client, order_id, slug, **{f: value for f in fields})
+    assert response.status_code in (302, 422)
+    if response.status_code == 422:
+        assert any(m in response.text for m in ("请", "不能", "无法识别"))
+    assert "<script>alert(1)</script>" not in client.get(f"/service/orders/{order_id}").text
+    raw = client.post(f"/service/orders/{order_id}/{slug}", data=b"note=\xff\xfe%FF&x=\xc3",
+                      content_type="application/x-www-form-urlencoded")
+    assert raw.status_code in (302, 422)

@@ -1,7 +1,7 @@
 """Complaints (投诉): intake, one complaint and its steps, 日盘点, monthly statistics."""
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -12,7 +12,7 @@ from ..web import render
 from . import services
 from .forms import AmendForm, ClassifyForm, ComplaintForm, HandleForm, HandOverForm, VisitForm
 from .models import Complaint, ComplaintCause, ComplaintEvent
-from .views import attempt, bp, page_of
+from .views import attempt, bp, page_of, pdf_response
 
 DESK = services.DESK
 STEP_FORMS = {"转交": HandOverForm, "处理": HandleForm, "回访": VisitForm, "分类": ClassifyForm,
@@ -87,8 +87,9 @@ def _complaint_page(complaint, status=200, **forms):
     steps = services.complaint_steps_for(current_user, complaint)
     for step in steps:
         if step not in forms:
-            data = ({"cause": complaint.cause_id or 0, "event": complaint.event_id or 0,
-                     "major": complaint.major} if step == "分类" else {})
+            data = {"分类": {"cause": complaint.cause_id or 0, "event": complaint.event_id or 0,
+                             "major": complaint.major},
+                    "处理": {"no_followup": not complaint.needs_followup}}.get(step, {})
             forms[step] = STEP_FORMS[step](formdata=None, data=data)
         _fill_choices(step, forms[step])
     errors = [e for f in forms.values() for e in f.form_errors] + [
@@ -187,8 +188,7 @@ def daily_pdf():
     pdf = render_pdf("pdf/service_daily.html", title="投诉报修日盘点", estate=current_estate(),
                      period=f"{day:%Y年%m月%d日}", complaints=complaints, orders=orders,
                      now=utcnow(), signatures=["盘点人", "审核人"])
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=daily-{day}.pdf"})
+    return pdf_response(pdf, f"daily-{day}.pdf")
 
 
 @bp.route("/complaints/stats")
@@ -204,3 +204,15 @@ def stats():
         year, month = today.year, today.month
     return render("service/stats.html", year=year, month=month,
                   stats=services.monthly_stats(current_estate(), year, month))
+
+
+@bp.route("/complaints/<int:complaint_id>.pdf")
+@estate_required
+def complaint_pdf(complaint_id):
+    """The complaint's whole file as a printable A4 record (the archive's document)."""
+    complaint = _visible_complaint(complaint_id)
+    document = services.complaint_document(complaint)
+    pdf = render_pdf("pdf/service_complaint.html", title=f"{document['file_group']}处理记录",
+                     estate=complaint.estate, period=complaint.code,
+                     signatures=["处理人", "审核人"], **document)
+    return pdf_response(pdf, f"{complaint.code}.pdf")

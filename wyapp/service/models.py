@@ -20,6 +20,8 @@ ORIGIN_KINDS = {"patrol_incident": "巡更异常", "inspection_item": "设备巡
 # The status is the last step done; the flow is 登记 → 派单 → 接单 → 处理中 → 完工 → 回访 → 关闭.
 ORDER_STEPS = ("登记", "派单", "接单", "处理中", "完工", "回访", "关闭")
 ORDER_OPEN = ("登记", "派单", "接单", "处理中")  # the due time runs in these
+ORDER_STATE_LABELS = {"登记": "待派单", "派单": "已派单", "接单": "已接单", "处理中": "处理中",
+                      "完工": "已完工", "回访": "已回访", "关闭": "已关闭"}
 SATISFACTION = ("满意", "基本满意", "不满意")
 DEFAULT_DUE_HOURS = {"紧急": 2, "高": 24, "普通": 72}
 
@@ -74,6 +76,11 @@ class WorkOrder(BaseModel):
     @property
     def where(self):
         return self.unit.label if self.unit_id else self.place
+
+    @property
+    def state(self):
+        """The status as staff say it: 待派单, 已派单 … 已关闭."""
+        return ORDER_STATE_LABELS[self.status]
 
     def is_open(self):
         return self.status in ORDER_OPEN
@@ -159,6 +166,10 @@ class Complaint(BaseModel):
     @property
     def code(self):
         return f"TS{self.id:06d}"
+
+    @property
+    def state(self):
+        return self.status
 
     @property
     def who(self):

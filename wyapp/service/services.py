@@ -192,28 +192,49 @@ def may(user, order, step):
     return user.has_role(*(SUPERVISORS if who == "supervisor" else DESK))
 
 
-def steps_for(user, order):
-    """The steps this user can take on this order now: the page shows only these forms."""
-    return [step for step, (after, _) in ORDER_RULES.items()
-            if order.status in after and may(user, order, step)]
+class Flow:
+    """The steps of one kind of record: which step may follow which status, who may take it,
+    and how each step is written (status moved only from the status seen, timeline line)."""
+
+    def __init__(self, noun, rules, who, may, error, log, next_status):
+        self.noun, self.rules, self.who, self.may = noun, rules, who, may
+        self.error, self.log, self.next_status = error, log, next_status
+
+    def steps_for(self, user, record):
+        """The steps this user can take on this record now: the page shows only these."""
+        return [step for step, (after, _) in self.rules.items()
+                if record.status in after and self.may(user, record, step)]
+
+    def advance(self, record, step, by, now, note="", new_status=None, **fields):
+        after, who = self.rules[step]
+        if not self.may(by, record, step):
+            raise NotAllowed(self.who[who])
+        if record.status not in after:
+            raise self.error(f"{self.noun}当前为“{record.state}”，不能{step}。")
+        status = new_status or self.next_status(record, step)
+        model = type(record)
+        changed = (model.update(status=status, **fields)
+                   .where(model.id == record.id, model.status == record.status).execute())
+        if not changed:
+            raise self.error(f"{self.noun}状态已被他人更新，请刷新后再试。")
+        record.status = status
+        for name, value in fields.items():
+            setattr(record, name, value)
+        self.log(record, step, by, now, note)
+        return record
 
 
-def _advance(order, step, by, now, note="", new_status=None, **fields):
-    after, who = ORDER_RULES[step]
-    if not may(by, order, step):
-        raise NotAllowed(WHO[who])
-    if order.status not in after:
-        raise WorkOrderError(f"工单当前为“{order.status}”，不能{step}。")
-    status = new_status or (order.status if step == "更正" else step)
-    changed = (WorkOrder.update(status=status, **fields)
-               .where(WorkOrder.id == order.id, WorkOrder.status == order.status).execute())
-    if not changed:
-        raise WorkOrderError("工单状态已被他人更新，请刷新后再试。")
-    order.status = status
-    for name, value in fields.items():
-        setattr(order, name, value)
-    WorkOrderStep.create(order=order, step=step, actor=by, at=now, note=note)
-    return order
+ORDER_FLOW = Flow("工单", ORDER_RULES, WHO, may, WorkOrderError,
+                  lambda order, step, actor, at, note: WorkOrderStep.create(
+                      order=order, step=step, actor=actor, at=at, note=note),
+                  lambda order, step: order.status if step == "更正" else step)
+steps_for, _advance = ORDER_FLOW.steps_for, ORDER_FLOW.advance
+
+
+def _among(staff, user):
+    """Whether `user` is in a User.with_role() query (its ORDER BY cleared: PostgreSQL
+    refuses DISTINCT with an ORDER BY column not selected, as exists() selects only 1)."""
+    return staff.where(User.id == user.id).order_by().exists()
 
 
 def assignable_engineers(estate):
@@ -223,8 +244,7 @@ def assignable_engineers(estate):
 def assign(order, engineer, by, now=None, note=""):
     """派单 (or re-assign) to an engineer of the estate, who is told at once."""
     now = now or utcnow()
-    if engineer is None or not assignable_engineers(order.estate).where(
-            User.id == engineer.id).exists():
+    if engineer is None or not _among(assignable_engineers(order.estate), engineer):
         raise WorkOrderError("请选择本小区的维修人员。", "engineer")
     note = _clean(note, "派单说明", 500, field="note")
     text = f"派给 {engineer.display_name}" + (f"：{note}" if note else "")
@@ -259,13 +279,18 @@ def complete(order, by, note, materials="", photos=(), now=None):
     return order
 
 
+def _visit_note(satisfaction, comment, error):
+    """A 回访's timeline line (满意/基本满意/不满意 and the comment), and the cleaned comment."""
+    if satisfaction not in SATISFACTION:
+        raise error("请选择满意度。", "satisfaction")
+    comment = _clean(comment, "回访意见", 500, field="comment", error=error)
+    return satisfaction + (f"：{comment}" if comment else ""), comment
+
+
 def visit(order, by, satisfaction, comment="", now=None):
     """回访: 满意/基本满意 keep it finished; 不满意 reopens it to the same engineer."""
     now = now or utcnow()
-    if satisfaction not in SATISFACTION:
-        raise WorkOrderError("请选择满意度。", "satisfaction")
-    comment = _clean(comment, "回访意见", 500, field="comment")
-    text = satisfaction + (f"：{comment}" if comment else "")
+    text, comment = _visit_note(satisfaction, comment, WorkOrderError)
     with db.atomic():
         if satisfaction != "不满意":
             return _advance(order, "回访", by, now, text, satisfaction=satisfaction)
@@ -310,14 +335,27 @@ def order_photos(order, stage=None):
     return list(query.where(WorkOrderPhoto.stage == stage) if stage else query)
 
 
+def orders_for_origin(kind, origin_id):
+    """The work orders made from one patrol incident or inspection item (to link back)."""
+    return (WorkOrder.select().where(WorkOrder.origin_kind == kind,
+                                     WorkOrder.origin_id == origin_id).order_by(WorkOrder.id))
+
+
 # ── lists ──
 ORDER_TABS = {"mine": "我的工单", "pending": "待派单", "open": "处理中", "overdue": "已超时",
               "done": "待回访", "closed": "已关闭", "all": "全部"}
 
 
+def orders_of(estate):
+    """An estate's orders with their unit, building and engineer in the same query."""
+    return (WorkOrder.select(WorkOrder, Unit, Building, User)
+            .join(Unit, JOIN.LEFT_OUTER).join(Building, JOIN.LEFT_OUTER).switch(WorkOrder)
+            .join(User, JOIN.LEFT_OUTER, on=WorkOrder.assignee).where(WorkOrder.estate == estate))
+
+
 def order_list(estate, tab, user, now=None):
     now = now or utcnow()
-    query = WorkOrder.select().where(WorkOrder.estate == estate)
+    query = orders_of(estate)
     if tab == "mine":
         return (query.where(WorkOrder.assignee == user, WorkOrder.status.in_(ORDER_OPEN))
                 .order_by(WorkOrder.due_at, WorkOrder.id))
@@ -400,7 +438,7 @@ def complaint_staff(estate):
 
 
 def _staff_member(estate, user, field="owner"):
-    if user is None or not complaint_staff(estate).where(User.id == user.id).exists():
+    if user is None or not _among(complaint_staff(estate), user):
         raise ComplaintError("请选择本小区的责任人。", field)
     return user
 
@@ -496,28 +534,10 @@ def may_see_complaint(user, complaint):
     return user.has_role(*DESK) or complaint.owner_id == user.id
 
 
-def complaint_steps_for(user, complaint):
-    return [step for step, (after, _) in COMPLAINT_RULES.items()
-            if complaint.status in after and may_complaint(user, complaint, step)]
-
-
-def _advance_complaint(complaint, step, by, now, note="", new_status=None, **fields):
-    after, who = COMPLAINT_RULES[step]
-    if not may_complaint(by, complaint, step):
-        raise NotAllowed(COMPLAINT_WHO[who])
-    if complaint.status not in after:
-        raise ComplaintError(f"投诉当前为“{complaint.status}”，不能{step}。")
-    status = new_status or complaint.status
-    changed = (Complaint.update(status=status, **fields)
-               .where(Complaint.id == complaint.id, Complaint.status == complaint.status)
-               .execute())
-    if not changed:
-        raise ComplaintError("投诉状态已被他人更新，请刷新后再试。")
-    complaint.status = status
-    for name, value in fields.items():
-        setattr(complaint, name, value)
-    _complaint_step(complaint, step, by, now, note)
-    return complaint
+COMPLAINT_FLOW = Flow("投诉", COMPLAINT_RULES, COMPLAINT_WHO, may_complaint, ComplaintError,
+                      lambda complaint, *step: _complaint_step(complaint, *step),
+                      lambda complaint, step: complaint.status)
+complaint_steps_for, _advance_complaint = COMPLAINT_FLOW.steps_for, COMPLAINT_FLOW.advance
 
 
 def hand_over(complaint, owner, due_at, by, note="", now=None):
@@ -573,10 +593,7 @@ def handle(complaint, by, *, reply, agreed, investigation="", measures="", next_
 def follow_up(complaint, by, satisfaction, comment="", now=None):
     """回访: 满意 or 基本满意 closes it (archived for good); 不满意 reopens the negotiation."""
     now = now or utcnow()
-    if satisfaction not in SATISFACTION:
-        raise ComplaintError("请选择满意度。", "satisfaction")
-    comment = _ctext(comment, "回访意见", 500, field="comment")
-    text = satisfaction + (f"：{comment}" if comment else "")
+    text, comment = _visit_note(satisfaction, comment, ComplaintError)
     with db.atomic():
         if satisfaction != "不满意":
             _advance_complaint(complaint, "回访", by, now, text, new_status="已关闭",
@@ -679,9 +696,16 @@ COMPLAINT_TABS = {"mine": "我负责的", "open": "处理中", "overdue": "已�
                   "closed": "已关闭", "major": "重大投诉", "all": "全部"}
 
 
+def complaints_of(estate):
+    """An estate's complaints with unit, building and owner in the same query."""
+    return (Complaint.select(Complaint, Unit, Building, User)
+            .join(Unit, JOIN.LEFT_OUTER).join(Building, JOIN.LEFT_OUTER).switch(Complaint)
+            .join(User, JOIN.LEFT_OUTER, on=Complaint.owner).where(Complaint.estate == estate))
+
+
 def complaint_list(estate, tab, user, now=None):
     now = now or utcnow()
-    query = Complaint.select().where(Complaint.estate == estate)
+    query = complaints_of(estate)
     filters = {"mine": (Complaint.owner == user) & Complaint.status.in_(COMPLAINT_OPEN),
                "open": Complaint.status.in_(COMPLAINT_OPEN),
                "overdue": Complaint.status.in_(COMPLAINT_OPEN) & (Complaint.due_at < now),
@@ -728,12 +752,10 @@ def local_range(estate, first_day, last_day):
 def daily_list(estate, day):
     """日盘点: everything received on a local day, with its state now, so nothing slips."""
     start, end = local_range(estate, day, day)
-    complaints = (Complaint.select().where(Complaint.estate == estate,
-                                           Complaint.received_at >= start,
-                                           Complaint.received_at < end)
+    complaints = (complaints_of(estate)
+                  .where(Complaint.received_at >= start, Complaint.received_at < end)
                   .order_by(Complaint.received_at, Complaint.id))
-    orders = (WorkOrder.select().where(WorkOrder.estate == estate, WorkOrder.created_at >= start,
-                                       WorkOrder.created_at < end)
+    orders = (orders_of(estate).where(WorkOrder.created_at >= start, WorkOrder.created_at < end)
               .order_by(WorkOrder.created_at, WorkOrder.id))
     return list(complaints), list(orders)
 
@@ -799,3 +821,33 @@ def monthly_stats(estate, year, month, now=None):
         "major": [c for c in rows if c.major],
         "closed": sum(1 for c in rows if c.status == "已关闭"),
     }
+
+
+# ── what the archive renders (closed work orders and complaints as PDF) ──
+def order_document(order):
+    """Everything a closed order's PDF shows: the record, its photos and its whole timeline."""
+    return {"order": order, "timeline": order_timeline(order),
+            "photos": order_photos(order)}
+
+
+def complaint_document(complaint):
+    """Everything a closed complaint's PDF shows; `major` complaints go to their own file."""
+    return {"complaint": complaint, "timeline": complaint_timeline(complaint),
+            "file_group": "重大投诉" if complaint.major else "投诉"}
+
+
+def panel_counts(user, estate, now=None):
+    """The figures on a service-desk user's home panel."""
+    now = now or utcnow()
+    counts = {"mine": order_list(estate, "mine", user, now).count(),
+              "my_complaints": complaint_badge(user, estate)}
+    if user.has_role(*DESK):
+        counts.update(
+            pending=order_list(estate, "pending", user, now).count(),
+            overdue=order_list(estate, "overdue", user, now).count(),
+            to_visit=WorkOrder.select().where(WorkOrder.estate == estate,
+                                              WorkOrder.status == "完工").count(),
+            open_complaints=complaint_list(estate, "open", user, now).count(),
+            overdue_complaints=complaint_list(estate, "overdue", user, now).count(),
+            complaints_to_visit=complaint_list(estate, "handled", user, now).count())
+    return counts

@@ -1,11 +1,12 @@
 """Repair work orders: register, list (我的工单 first for engineers), one order and its steps."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import photos as photo_store
 from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import db, utcnow
+from ..documents import render_pdf
 from ..web import render
 from . import services
 from .forms import (
@@ -51,6 +52,11 @@ def attempt(form, action):
     else:
         return True
     return False
+
+
+def pdf_response(pdf, filename):
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={filename}"})
 
 
 def page_of(query):
@@ -195,3 +201,20 @@ def add_cause():
                         data={k: str(getattr(current, k)) for k in services.HOUR_FIELDS})
     return render("service/settings.html", form=form, cause_form=cause_form,
                   causes=services.causes_of(estate)), 422
+
+
+def home_panel(user, estate):
+    """The home page's service-desk panel: my orders first, then the desk's open work."""
+    return {"counts": services.panel_counts(user, estate),
+            "next": list(services.order_list(estate, "mine", user).limit(3)), "now": utcnow()}
+
+
+@bp.route("/orders/<int:order_id>.pdf")
+@estate_required
+def order_pdf(order_id):
+    """The order as a printable A4 record with its whole timeline (the archive's document)."""
+    order = get_or_404(WorkOrder, order_id)
+    pdf = render_pdf("pdf/service_order.html", title="报修工单", estate=order.estate,
+                     period=order.code, signatures=["维修人", "审核人"],
+                     **services.order_document(order))
+    return pdf_response(pdf, f"{order.code}.pdf")
