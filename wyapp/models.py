@@ -120,8 +120,13 @@ class User(UserMixin, BaseModel):
     @classmethod
     def with_role(cls, estate, *roles):
         """Active staff of an estate holding any of the roles."""
-        return (cls.select().distinct().join(UserRole).switch(cls).join(UserEstate)
-                .where(cls.active, UserRole.role.in_(roles), UserEstate.estate == estate)
+        # subqueries, not DISTINCT over joins: PostgreSQL refuses DISTINCT with this ORDER BY
+        # once a caller adds .exists() or further filters
+        return (cls.select()
+                .where(cls.active,
+                       cls.id.in_(UserRole.select(UserRole.user).where(UserRole.role.in_(roles))),
+                       cls.id.in_(UserEstate.select(UserEstate.user)
+                                  .where(UserEstate.estate == estate)))
                 .order_by(cls.display_name))
 
 

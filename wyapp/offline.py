@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -61,6 +61,13 @@ def action_meta(now=None):
                       clock_skew=skew)
 
 
+def keep_offline(response):
+    """Mark a page the service worker keeps for use without signal (refreshed when online)."""
+    response = current_app.make_response(response)
+    response.headers["X-Offline"] = "keep"
+    return response
+
+
 def reject_reason(response, message):
     """Say why an action was refused, so a queued copy can show it on the phone."""
     response.headers["X-Reject-Reason"] = quote(message)
@@ -92,9 +99,7 @@ def queue():
 def scan():
     """The in-app QR scanner: the rear camera, decoding continuously."""
     base_host = urlsplit(current_app.config.get("BASE_URL") or "").netloc
-    response = current_app.make_response(render("offline/scan.html", base_host=base_host))
-    response.headers["X-Offline"] = "keep"
-    return response
+    return keep_offline(render("offline/scan.html", base_host=base_host))
 
 
 @bp.route("/offline/pages")
@@ -102,7 +107,8 @@ def scan():
 def pages():
     """URLs this user needs during a shift, for the service worker to keep fresh."""
     estate = current_estate()
-    urls = {"/scan"} if current_user.has_role(*FIELD_ROLES) else set()
+    urls = {url_for("offline.scan"), url_for("accounts.home")} \
+        if current_user.has_role(*FIELD_ROLES) else set()
     if estate is not None:
         for feature in current_app.extensions["wyapp.features"]:
             if feature.offline_pages is not None:

@@ -7,7 +7,7 @@ from .features import Feature
 bp = Blueprint("shell", __name__)
 
 # Bump when the shell's cached files change: the service worker drops older caches.
-SHELL_VERSION = "3"
+SHELL_VERSION = "4"
 SHELL_FILES = ("css/app.css", "js/app.js", "js/field.js", "js/scanner.js",
                "vendor/htmx.min.js", "vendor/idb-keyval.js", "vendor/barcode-detector.js",
                "vendor/zxing_reader.wasm", "icons/icon-192.png", "icons/nav-home.svg",

@@ -6,7 +6,16 @@ document.addEventListener("htmx:configRequest", (event) => {
 });
 
 document.addEventListener("DOMContentLoaded", () => {
-  if (window.htmx) window.htmx.config.historyCacheSize = 0;
+  if (!window.htmx) return;
+  window.htmx.config.historyCacheSize = 0;  // pages hold personal data: no localStorage copy
+  // a form re-rendered with its errors (422) is swapped in like any page
+  window.htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "422", swap: true },
+    { code: "[45]..", swap: false, error: true },
+    { code: "...", swap: false },
+  ];
 });
 
 document.addEventListener("change", (event) => {

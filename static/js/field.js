@@ -16,8 +16,8 @@
   function prepare(root) {
     root.querySelectorAll("form[data-offline]").forEach((form) => {
       if (!form.dataset.key) form.dataset.key = newKey();
-      const keyField = form.querySelector('input[name="idempotency_key"]');
-      if (keyField) keyField.value = form.dataset.key;
+      form.querySelectorAll('input[name="idempotency_key"], input[name="client_id"]')
+        .forEach((field) => { field.value = form.dataset.key; });
     });
   }
 
@@ -25,9 +25,11 @@
   document.addEventListener("htmx:load", (event) => prepare(event.target));
 
   document.addEventListener("htmx:configRequest", (event) => {
-    const form = event.detail.elt.closest && event.detail.elt.closest("form[data-offline]");
-    if (!form) return;
+    const form = event.detail.elt;  // the form's own submit only, not requests inside it
+    if (!form.matches || !form.matches("form[data-offline]")) return;
     if (!form.dataset.deviceTime) form.dataset.deviceTime = new Date().toISOString();
+    // the CSRF token travels in a header, fetched fresh at replay: never in a queued body
+    delete event.detail.parameters.csrf_token;
     const headers = event.detail.headers;
     headers["Idempotency-Key"] = form.dataset.key;
     headers["X-Device-Time"] = form.dataset.deviceTime;
@@ -36,6 +38,27 @@
     if (currentUser) headers["X-Offline-User"] = currentUser.content;
     const deviceTime = form.querySelector('input[name="device_time"]');
     if (deviceTime) deviceTime.value = form.dataset.deviceTime;
+    if ("device_time" in event.detail.parameters) event.detail.parameters.device_time = form.dataset.deviceTime;
+  });
+
+  // A queued action: say so beside its form; a form for the next person (data-offline-reset)
+  // is cleared with a new key, any other form is done (its button would repeat the action).
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 202 || !xhr.getResponseHeader("X-Offline-Queued")) return;
+    const form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-offline]")) return;
+    const previous = form.nextElementSibling;
+    if (previous && previous.classList.contains("queued")) previous.remove();
+    form.insertAdjacentHTML("afterend", xhr.responseText);
+    if (form.hasAttribute("data-offline-reset")) {
+      form.reset();
+      delete form.dataset.key;
+      delete form.dataset.deviceTime;
+      prepare(form.parentElement);
+    } else {
+      form.hidden = true;
+    }
   });
 
   // ---- 待上传 in the header, and the queue page ------------------------------------

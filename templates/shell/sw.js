@@ -47,7 +47,8 @@ async function page(request) {
     }
     return response;
   } catch (error) {
-    return (await caches.match(request.url, { cacheName: PAGE_CACHE, ignoreSearch: false }))
+    return (await caches.match(request.url, { cacheName: PAGE_CACHE }))
+      || (await caches.match(request.url, { cacheName: PAGE_CACHE, ignoreSearch: true }))
       || (await caches.match(OFFLINE));
   }
 }
@@ -108,10 +109,12 @@ function queuedResponse(request, countPromise) {
   return Promise.resolve(countPromise).then((count) => {
     const text = `离线已保存，联网后自动上传（待上传 ${count} 条）`;
     const body = request.headers.get("HX-Request")
-      ? `<p class="flash flash-info queued" role="status">${text}</p>`
+      ? `<p class="flash queued" role="status">${text}</p>`
       : `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">`
         + `<p role="status">${text}</p><p><a href="/">返回首页</a></p>`;
-    return new Response(body, { status: 202, headers: { "Content-Type": "text/html; charset=utf-8", "X-Offline-Queued": "1" } });
+    // htmx swaps nothing (HX-Reswap: none): field.js puts the message beside the form
+    return new Response(body, { status: 202, headers: {
+      "Content-Type": "text/html; charset=utf-8", "X-Offline-Queued": "1", "HX-Reswap": "none" } });
   });
 }
 

@@ -104,7 +104,7 @@ def _controlled(page, url):
 def _act_offline(page, live_server, note):
     page.goto(f"{live_server}/t/form?note={note}")
     page.get_by_role("button", name="记录").click()
-    expect(page.locator("#out")).to_contain_text("离线已保存")
+    expect(page.get_by_role("status").filter(has_text="离线已保存")).to_be_visible()
 
 
 def test_offline_actions_replay_in_order_exactly_once(phone_login, live_server, context, app):

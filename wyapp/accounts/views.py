@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import features
 from ..auth import current_estate, estate_required
 from ..models import Estate, LoginThrottle, Notification, User, utcnow
+from ..offline import FIELD_ROLES, keep_offline
 from ..web import render
 from .forms import ChangePasswordForm, LoginForm
 
@@ -61,7 +62,8 @@ def home():
     estate = current_estate()
     panels = [(p.template, p.context(current_user, estate)) for p in
               features.panels_for(current_app.extensions["wyapp.features"], current_user)]
-    return render("accounts/home.html", panels=panels)
+    page = render("accounts/home.html", panels=panels)
+    return keep_offline(page) if current_user.has_role(*FIELD_ROLES) else page
 
 
 def notifications_panel(user, estate):

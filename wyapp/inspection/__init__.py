@@ -6,7 +6,14 @@ from .demo import create_demo
 from .meter_views import open_meter_label
 from .models import MIGRATIONS
 from .services import raise_overdue_alerts
-from .views import ENGINEERING, bp, engineer_panel, open_equipment_label, supervisor_panel
+from .views import (
+                    ENGINEERING,
+                    bp,
+                    engineer_panel,
+                    offline_pages,
+                    open_equipment_label,
+                    supervisor_panel,
+)
 
 feature = Feature(
     name="inspection",
@@ -23,4 +30,5 @@ feature = Feature(
     periodic=[raise_overdue_alerts],
     cli=[import_equipment_command],
     label_kinds={"equipment": open_equipment_label, "meter": open_meter_label},
+    offline_pages=offline_pages,
 )

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required
 from ..db import db
+from ..offline import keep_offline
 from ..photos import PhotoRejected, save_photos
 from ..web import render
 from .forms import AmendForm, options
@@ -61,7 +62,7 @@ def _page(sheet, problems=None, **extra):
 @role_required(*ENGINEERING)
 def sheet(sheet_id):
     """A sheet: the phone form while a draft, read-only with amendments once submitted."""
-    return render("inspection/sheet.html", **_page(_sheet_or_404(sheet_id)))
+    return keep_offline(render("inspection/sheet.html", **_page(_sheet_or_404(sheet_id))))
 
 
 @bp.post("/sheets/<int:sheet_id>/items/<int:item_id>")

@@ -19,6 +19,7 @@ from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import db, utcnow
 from ..documents import render_pdf
 from ..labels import current_label, issue_label
+from ..offline import keep_offline
 from ..qr import qr_svg
 from ..web import render
 from .forms import EquipmentForm, ImportForm, StatusForm
@@ -68,7 +69,18 @@ def today():
     estate, now = current_estate(), utcnow()
     mine = today_slots(estate, now, engineer=current_user) \
         if current_user.has_role("engineer") else []
-    return render("inspection/today.html", board=board(estate, now), mine=mine, now=now)
+    return keep_offline(render("inspection/today.html", board=board(estate, now), mine=mine,
+                               now=now))
+
+
+def offline_pages(user, estate):
+    """What an engineer needs without signal: today's board and the sheets being filled."""
+    if not user.has_role("engineer"):
+        return []
+    drafts = Sheet.select().where(Sheet.estate == estate, Sheet.status == "草稿",
+                                  Sheet.started_by == user)
+    return [url_for("inspection.today"),
+            *(url_for("inspection.sheet", sheet_id=sheet.id) for sheet in drafts)]
 
 
 @bp.route("/equipment")

@@ -5,7 +5,7 @@ from .cli import patrol_command
 from .demo import create_demo
 from .models import PATROL
 from .services import periodic_close
-from .views import bp, checkpoint_label, guard_panel, lead_panel, open_incidents
+from .views import bp, checkpoint_label, guard_panel, lead_panel, offline_pages, open_incidents
 
 feature = Feature(
     name="patrol",
@@ -21,4 +21,5 @@ feature = Feature(
     periodic=[periodic_close],
     cli=[patrol_command],
     label_kinds={"checkpoint": checkpoint_label},
+    offline_pages=offline_pages,
 )

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..auth import current_estate, estate_required, get_or_404, role_required, scoped
 from ..db import utcnow
+from ..offline import action_meta, keep_offline
 from ..photos import PhotoRejected, save_photos
 from ..web import render
 from . import services
@@ -33,7 +34,9 @@ def incident_new():
     """Report an incident found on patrol: category, what was seen, up to 6 photos."""
     form = IncidentForm(checkpoint_id=request.args.get("checkpoint", ""))
     checkpoint = _incident_checkpoint(form.checkpoint_id.data)
-    if form.validate_on_submit():
+    meta = action_meta()
+    incident = services.incident_by_key(current_user, meta.key)
+    if incident is None and form.validate_on_submit():
         estate = current_estate()
         try:
             photos = save_photos(estate, request.files.getlist(form.photos.name),
@@ -41,11 +44,17 @@ def incident_new():
         except PhotoRejected as error:
             form.photos.errors.append(str(error))
         else:
-            incident = services.report_incident(estate, current_user, form.category.data,
-                                                form.text.data, photos, checkpoint)
-            flash("已上报巡更异常，主管会尽快处理。", "success")
-            return redirect(url_for("patrol.incident", incident_id=incident.id))
-    return render("patrol/incident_form.html", form=form, checkpoint=checkpoint)
+            incident = services.report_incident(
+                estate, current_user, form.category.data, form.text.data, photos, checkpoint,
+                client_id=meta.key, device_at=meta.device_time, queued=meta.queued)
+    if incident is not None:
+        target = url_for("patrol.incident", incident_id=incident.id)
+        if request.htmx:
+            return "", 204, {"HX-Redirect": target}
+        flash("已上报巡更异常，主管会尽快处理。", "success")
+        return redirect(target)
+    page = render("patrol/incident_form.html", "incident_form", form=form, checkpoint=checkpoint)
+    return keep_offline(page) if request.method == "GET" else page
 
 
 def _incident_checkpoint(value):

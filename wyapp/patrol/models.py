@@ -20,7 +20,7 @@ from ..photos import Photo
 
 WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]  # ISO weekday 1..7
 INCIDENT_CATEGORIES = ["安全隐患", "设施损坏", "可疑人员", "消防", "卫生", "其他"]
-FLAGS = ["迟到", "顺序错误", "过快", "超出范围", "重复", "离线补传"]
+FLAGS = ["迟到", "顺序错误", "过快", "超出范围", "重复", "离线补传", "时钟偏差"]
 
 
 class Checkpoint(BaseModel):
@@ -147,6 +147,9 @@ class Incident(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
     closed_at = DateTimeField(null=True)
     work_order_id = IntegerField(null=True)
+    client_id = CharField(max_length=80, unique=True, null=True)  # Idempotency-Key
+    device_at = DateTimeField(null=True)  # when it was reported, by the phone's clock
+    queued = BooleanField(default=False)  # sent later from the phone's offline queue
 
 
 class IncidentPhoto(BaseModel):

@@ -34,6 +34,7 @@ PENDING, ACTIVE, DONE, PARTIAL, MISSED = "待巡", "进行中", "已完成", "�
 LATE_AFTER = timedelta(hours=12)  # a scan this long after a window still counts as late for it
 OFFLINE_AFTER = timedelta(minutes=2)  # device time this far behind the server: sent later
 DEVICE_AHEAD = timedelta(minutes=5)  # device clock ahead by more: not trusted
+CLOCK_TOLERANCE = timedelta(minutes=5)  # phone and server clocks further apart: 时钟偏差
 
 
 class PatrolError(Exception):
@@ -369,8 +370,13 @@ def scan_flags(view, checkpoint, at, latitude=None, longitude=None):
 
 
 def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitude=None,
-                longitude=None, accuracy=None):
-    """Record one scan, exactly once per client id. Returns (scan, view, created)."""
+                longitude=None, accuracy=None, queued=False, clock_skew=None):
+    """Record one scan, exactly once per client id. Returns (scan, view, created).
+
+    `queued`: replayed from the phone's offline queue (flagged 离线补传). `clock_skew`:
+    server minus phone clock measured when it was sent; beyond 5 minutes the scan is
+    flagged 时钟偏差 and its device time is corrected by the skew before it picks a round.
+    """
     client_id = (client_id or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9._:-]{8,64}", client_id):
         raise PatrolError("打卡编号无效，请刷新页面后重试。")
@@ -379,11 +385,14 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
         return _replayed(existing, user)
     if not checkpoint.active:
         raise PatrolError("这个巡更点已停用，本次不记录。")
-    at = effective_time(now, device_at)
+    clock_suspect = clock_skew is not None and abs(clock_skew) > CLOCK_TOLERANCE
+    at = effective_time(now, device_at + clock_skew if clock_suspect and device_at else device_at)
     view = round_for(estate, checkpoint, user, at)
     flags, distance = scan_flags(view, checkpoint, at, latitude, longitude)
-    if now - at > OFFLINE_AFTER:  # a trusted device time well before arrival
+    if queued or now - at > OFFLINE_AFTER:  # sent from the queue, or acted well before
         flags.append("离线补传")
+    if clock_suspect:
+        flags.append("时钟偏差")
     with db.atomic():
         row = ensure_round(view) if view is not None else None
         try:
@@ -513,12 +522,28 @@ def save_schedule(estate, schedule, data, guards, now):
 
 # ── incidents ───────────────────────────────────────────────────────────────────────────
 
-def report_incident(estate, user, category, text, photos=(), checkpoint=None, round_row=None):
-    with db.atomic():
-        incident = Incident.create(estate=estate, reported_by=user, checkpoint=checkpoint,
-                                   round=round_row, category=category, text=text)
-        for photo in photos:
-            IncidentPhoto.create(incident=incident, photo=photo)
+def incident_by_key(user, client_id):
+    """The incident already reported with this Idempotency-Key by this user, if any."""
+    if not client_id:
+        return None
+    return Incident.get_or_none(Incident.client_id == client_id, Incident.reported_by == user)
+
+
+def report_incident(estate, user, category, text, photos=(), checkpoint=None, round_row=None,
+                    client_id=None, device_at=None, queued=False):
+    """Record an incident once per client id (a retried upload returns the first one)."""
+    try:
+        with db.atomic():
+            incident = Incident.create(estate=estate, reported_by=user, checkpoint=checkpoint,
+                                       round=round_row, category=category, text=text,
+                                       client_id=client_id, device_at=device_at, queued=queued)
+            for photo in photos:
+                IncidentPhoto.create(incident=incident, photo=photo)
+    except IntegrityError:
+        existing = incident_by_key(user, client_id)
+        if existing is None:
+            raise
+        return existing
     return incident
 
 

@@ -3,11 +3,13 @@ Set-up pages live in setup_views.py, incidents in incident_views.py."""
 import uuid
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, estate_required, role_required
 from ..db import utcnow
+from ..labels import current_label
+from ..offline import action_meta, keep_offline, reject_reason
 from ..web import render
 from . import services
 from .forms import ScanForm
@@ -38,24 +40,29 @@ def checkpoint_label(label):
     now = utcnow()
     view = services.round_for(current_estate(), checkpoint, current_user, now)
     form = ScanForm(formdata=None, client_id=uuid.uuid4().hex)
-    return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, view=view, now=now,
-                  form=form, label=label)
+    return keep_offline(render("patrol/scan.html", "scan_box", checkpoint=checkpoint, view=view,
+                               now=now, form=form, label=label))
 
 
 def record_scan(label, checkpoint):
     form = ScanForm()  # CSRF is checked app-wide; every value below is parsed defensively
     key = request.headers.get("Idempotency-Key") or form.client_id.data
+    now = utcnow()
+    meta = action_meta(now)
     try:
         scan, view, created = services.record_scan(
-            current_estate(), checkpoint, current_user, key, utcnow(),
+            current_estate(), checkpoint, current_user, key, now,
             device_at=services.parse_device_time(
                 request.headers.get("X-Device-Time") or form.device_time.data),
             latitude=services.parse_coordinate(form.latitude.data, 90),
             longitude=services.parse_coordinate(form.longitude.data, 180),
-            accuracy=services.parse_coordinate(form.accuracy.data, 100000))
+            accuracy=services.parse_coordinate(form.accuracy.data, 100000),
+            queued=meta.queued, clock_skew=meta.clock_skew)
     except services.PatrolError as error:
-        return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, form=form,
-                      label=label, error=error.message, now=utcnow()), 409
+        response = current_app.make_response((render(
+            "patrol/scan.html", "scan_box", checkpoint=checkpoint, form=form, label=label,
+            error=error.message, now=utcnow()), 409))
+        return reject_reason(response, error.message)
     return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, scan=scan, view=view,
                   replayed=not created, now=utcnow(), label=label)
 
@@ -89,8 +96,18 @@ def index():
     current, later = services.guard_rounds(estate, current_user, now)
     report = services.day_report(estate, today_local(), now) \
         if current_user.has_role(*LEADS) else None
-    return render("patrol/index.html", current=current, later=later, now=now, report=report,
-                  open_incidents=open_incidents(current_user, estate))
+    return keep_offline(render("patrol/index.html", current=current, later=later, now=now,
+                               report=report, open_incidents=open_incidents(current_user, estate)))
+
+
+def offline_pages(user, estate):
+    """What a guard needs without signal: the rounds, the incident form, every label page."""
+    if not user.has_role(*WALKERS):
+        return []
+    labels = [current_label("checkpoint", c.id) for c in
+              Checkpoint.select().where(Checkpoint.estate == estate, Checkpoint.active)]
+    return [url_for("patrol.index"), url_for("patrol.incident_new"),
+            *(f"/c/{label.token}" for label in labels if label is not None)]
 
 
 # ── reports ─────────────────────────────────────────────────────────────────────────────
