@@ -53,6 +53,8 @@ test: install-test
 
 bench: install-test
 	$(PY) bench/home_rps.py
+	$(PY) bench/patrol_scan_rps.py
+	$(PY) bench/offline_drain.py
 
 lint: install-test
 	$(VENV)/bin/ruff check .
