@@ -12,6 +12,7 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,  # a shift is longer than Flask-WTF's default hour
+    "WTF_I18N_ENABLED": False,  # WTForms' own Chinese messages (BaseForm.Meta.locales), no Babel
     "TRUSTED_PROXIES": 0,
     "QUEUE_URL": "",
     "BASE_URL": "",  # printed in QR labels, e.g. https://wy.example.com

@@ -71,3 +71,11 @@ def test_raw_invalid_utf8_login(client):
 def _quote(raw):
     from urllib.parse import quote_from_bytes
     return quote_from_bytes(raw).encode()
+
+
+def test_builtin_validator_messages_are_chinese(login):
+    client = login("admin")
+    response = client.post("/admin/users/new", data={
+        "username": "newone", "display_name": "某人", "password": "longenough1",
+        "roles": ["pilot"]})
+    assert "不是有效的选择" in response.text and "Not a valid choice" not in response.text

@@ -14,6 +14,11 @@ class CheckboxesField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
+    def pre_validate(self, form):
+        allowed = {str(choice.value) for choice in self.choices}
+        if any(str(value) not in allowed for value in self.data or []):
+            raise ValidationError("不是有效的选择，请从列出的选项中勾选。")
+
 
 def valid_timezone(form, field):
     if field.data not in available_timezones():
