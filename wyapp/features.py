@@ -76,6 +76,8 @@ class Feature:
     label_kinds: dict = field(default_factory=dict)  # {kind: view(label)} for /c/<token>
     documents: list = field(default_factory=list)  # DocumentKind handed to the archive
     offline_pages: object = None  # callable(user, estate) -> URLs kept for use without signal
+    # {record kind: (endpoint, id argument)}: where another feature links to one of its records
+    record_links: dict = field(default_factory=dict)
 
 
 def enabled():
@@ -84,6 +86,17 @@ def enabled():
 
 def document_kinds(features):
     return {kind.code: kind for f in features for kind in f.documents}
+
+
+def record_url(features, kind, record_id):
+    """The page of a record another feature owns (e.g. a work order's origin), or None."""
+    from flask import url_for
+
+    for feature in features:
+        if kind in feature.record_links:
+            endpoint, argument = feature.record_links[kind]
+            return url_for(endpoint, **{argument: record_id})
+    return None
 
 
 def nav_for(features, user):

@@ -378,6 +378,7 @@ def test_abnormal_items_become_work_orders_linked_both_ways(app, login):
     assert "设备日检异常" in listed or orders[0].code in listed
     order_page = client.get(f"/service/orders/{orders[0].id}").text
     assert "设备巡检" in order_page
+    assert f'<a href="/inspection/answers/{orders[0].origin_id}">' in order_page  # links back
 
 
 def test_day_sheet_pdf(app, login):

@@ -31,4 +31,5 @@ feature = Feature(
     cli=[import_equipment_command],
     label_kinds={"equipment": open_equipment_label, "meter": open_meter_label},
     offline_pages=offline_pages,
+    record_links={"inspection_item": ("inspection.answer", "answer_id")},
 )

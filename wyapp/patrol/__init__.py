@@ -22,4 +22,5 @@ feature = Feature(
     cli=[patrol_command],
     label_kinds={"checkpoint": checkpoint_label},
     offline_pages=offline_pages,
+    record_links={"patrol_incident": ("patrol.incident", "incident_id")},
 )

@@ -1,5 +1,5 @@
 """Repair work orders: register, list (我的工单 first for engineers), one order and its steps."""
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -7,6 +7,7 @@ from .. import photos as photo_store
 from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import db, utcnow
 from ..documents import render_pdf
+from ..features import record_url
 from ..web import render
 from . import services
 from .forms import (
@@ -113,6 +114,8 @@ def _order_page(order, status=200, **forms):
         e for step, f in forms.items() if step not in steps for fld in f for e in fld.errors]
     return render("service/order.html", "order", order=order, steps=steps, forms=forms,
                   errors=errors, origin_label=ORIGIN_KINDS.get(order.origin_kind, ""),
+                  origin_url=record_url(current_app.extensions["wyapp.features"],
+                                        order.origin_kind, order.origin_id),
                   timeline=services.order_timeline(order), now=utcnow(),
                   photos=services.order_photos(order)), status
 
