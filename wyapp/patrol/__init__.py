@@ -3,6 +3,7 @@ from ..features import Feature, HomePanel, NavItem
 from . import incident_views, setup_views  # noqa: F401 — their routes
 from .cli import patrol_command
 from .demo import create_demo
+from .documents import PATROL_DAY
 from .models import PATROL
 from .services import periodic_close
 from .views import bp, checkpoint_label, guard_panel, lead_panel, open_incidents
@@ -21,4 +22,5 @@ feature = Feature(
     periodic=[periodic_close],
     cli=[patrol_command],
     label_kinds={"checkpoint": checkpoint_label},
+    documents=[PATROL_DAY],
 )
