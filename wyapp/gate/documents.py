@@ -41,7 +41,7 @@ def collect_day(estate, period):
              "watch_hit": e.watch_hit} for e in vehicles]},
         "slips": [{"code": s.code, "unit": s.unit.label, "applicant": s.applicant,
                    "valid_on": s.valid_on.isoformat(), "approved_by": s.approved_by,
-                   "items": "、".join(f"{i.name}×{i.quantity}" for i in s.items),
+                   "goods": "、".join(f"{i.name}×{i.quantity}" for i in s.items),
                    "note": s.note,
                    "issued_by": s.issued_by.display_name if s.issued_by_id else "",
                    "used_at": local_text(estate, s.used_at),

@@ -64,7 +64,7 @@ def collect_day(estate, period):
             "checklist": s["checklist"], "version": s["version"], "shift": s["shift"],
             "submitted_by": s["submitted_by"], "submitted_at": local_text(estate,
                                                                           s["submitted_at"]),
-            "abnormal": sum(i["abnormal"] for i in items), "items": items,
+            "abnormal": sum(i["abnormal"] for i in items), "checks": items,
             "amendments": [{"item": a.item.label, "old": a.old_value, "new": a.new_value,
                             "reason": a.reason, "by": a.made_by.display_name,
                             "at": local_text(estate, a.made_at)} for a in s["amendments"]]})
