@@ -53,6 +53,7 @@ test: install-test
 
 bench: install-test
 	$(PY) bench/home_rps.py
+	$(PY) bench/archive_render.py
 
 lint: install-test
 	$(VENV)/bin/ruff check .
