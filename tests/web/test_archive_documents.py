@@ -324,3 +324,24 @@ def test_nothing_to_file(app, code, period):
             _in(app, lambda e: archive.kinds()[code].collect(e, period))
         return
     assert _in(app, lambda e: archive.kinds()[code].collect(e, period)) is None
+
+
+def test_every_kind_collects_on_both_databases(make_app, any_db_url):
+    """The collectors' queries on SQLite and PostgreSQL: the data is the same JSON shape."""
+    app = make_app(any_db_url)
+    now = utcnow()
+    _in(app, lambda e: _inspect(e, now))
+
+    def collect_all(estate):
+        kinds, today = archive.kinds(), _today(estate)
+        periods = {"patrol_day": (today - timedelta(days=1)).isoformat(),
+                   "gate_day": _gate_day(app), "inspection_day": today.isoformat(),
+                   "inspection_meters": f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"}
+        for code in ("service_order", "service_major_complaint"):
+            periods[code] = kinds[code].due(estate, now)[0]
+        return {code: kinds[code].collect(estate, period) for code, period in periods.items()}
+    found = _in(app, collect_all)
+    assert all(found.values()), [code for code, data in found.items() if not data]
+    assert json.loads(json.dumps(found)) == found  # JSON-able as is
+    doc = _file(app, "patrol_day", _yesterday(app))
+    assert doc.version == 1
