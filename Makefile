@@ -55,6 +55,7 @@ bench: install-test
 	$(PY) bench/home_rps.py
 	$(PY) bench/patrol_scan_rps.py
 	$(PY) bench/offline_drain.py
+	$(PY) bench/archive_render.py
 
 lint: install-test
 	$(VENV)/bin/ruff check .

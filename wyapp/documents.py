@@ -3,6 +3,8 @@
 Every document gets the company header, 第 X 页 共 Y 页 and a CJK font through
 templates/pdf/_base.html; callers pass the data and choose the template.
 """
+from zoneinfo import ZoneInfo
+
 from flask import current_app, render_template
 
 from .db import utcnow
@@ -24,3 +26,11 @@ def render_pdf(template, *, pdf_variant=None, attachments=None, **context):
     html = HTML(string=render_html(template, **context),
                 base_url=current_app.static_folder)
     return html.write_pdf(pdf_variant=pdf_variant, attachments=attachments or None)
+
+
+def local_text(estate, moment, fmt="%Y-%m-%d %H:%M"):
+    """A stored naive-UTC datetime as text in the estate's zone, for archived data (JSON)."""
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(estate.timezone)) \
+        .strftime(fmt)

@@ -8,6 +8,7 @@ from ..db import db
 from ..features import Feature, HomePanel, NavItem
 from . import desk, manage  # noqa: F401 — their routes register on bp
 from .demo import demo
+from .documents import GATE_DAY
 from .models import MIGRATIONS
 from .privacy import purge_personal_data
 from .views import BOSS, DESK, GATE, bp, desk_panel, gate_panel, long_stay_badge
@@ -58,4 +59,5 @@ feature = Feature(
     demo=demo,
     periodic=[purge_expired],
     cli=[purge_command],
+    documents=[GATE_DAY],
 )

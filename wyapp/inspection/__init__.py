@@ -3,6 +3,7 @@ from ..features import Feature, HomePanel, NavItem
 from . import checklist_views, duty_views, meter_views, sheet_views  # noqa: F401 — routes
 from .cli import import_equipment_command
 from .demo import create_demo
+from .documents import INSPECTION_DAY, METER_MONTH
 from .meter_views import open_meter_label
 from .models import MIGRATIONS
 from .services import raise_overdue_alerts
@@ -32,4 +33,5 @@ feature = Feature(
     label_kinds={"equipment": open_equipment_label, "meter": open_meter_label},
     offline_pages=offline_pages,
     record_links={"inspection_item": ("inspection.answer", "answer_id")},
+    documents=[INSPECTION_DAY, METER_MONTH],
 )

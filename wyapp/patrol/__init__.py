@@ -3,6 +3,7 @@ from ..features import Feature, HomePanel, NavItem
 from . import incident_views, setup_views  # noqa: F401 — their routes
 from .cli import patrol_command
 from .demo import create_demo
+from .documents import PATROL_DAY
 from .models import PATROL
 from .services import periodic_close
 from .views import bp, checkpoint_label, guard_panel, lead_panel, offline_pages, open_incidents
@@ -23,4 +24,5 @@ feature = Feature(
     label_kinds={"checkpoint": checkpoint_label},
     offline_pages=offline_pages,
     record_links={"patrol_incident": ("patrol.incident", "incident_id")},
+    documents=[PATROL_DAY],
 )

@@ -7,6 +7,7 @@ from ..db import MigrationGroup
 from ..features import Feature, HomePanel, NavItem
 from . import complaint_views, views  # noqa: F401 — routes
 from .demo import create_demo
+from .documents import COMPLAINT_RECORD, MAJOR_COMPLAINT_RECORD, WORK_ORDER_RECORD
 from .models import MODELS
 from .services import (
     WorkOrderError,
@@ -34,4 +35,5 @@ feature = Feature(
     home_panels=[HomePanel(ORDER_ROLES, "service/_panel.html", views.home_panel, order=30)],
     demo=create_demo,
     periodic=[alert_overdue_orders, alert_overdue_complaints, auto_close_complaints],
+    documents=[WORK_ORDER_RECORD, COMPLAINT_RECORD, MAJOR_COMPLAINT_RECORD],
 )

@@ -1,0 +1,347 @@
+"""Each feature's archived document kind, filed from demo data through the real archive."""
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+
+from wyapp.archive import services as archive
+from wyapp.archive.cli import archive_cli
+from wyapp.db import db, utcnow
+from wyapp.models import Estate, User
+
+DEMO = "示范花园"
+
+
+def _in(app, fn):
+    with app.app_context(), db.connection_context():
+        return fn(Estate.get(Estate.name == DEMO))
+
+
+def _today(estate):
+    return archive.local_today(estate, utcnow())
+
+
+def _yesterday(app):
+    return _in(app, lambda e: (_today(e) - timedelta(days=1)).isoformat())
+
+
+def _gate_day(app):
+    """The gate demo's full day: today after 19:00 local, otherwise yesterday."""
+    def day(estate):
+        local = utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(estate.timezone))
+        return (local.date() if local.hour >= 19 else local.date() - timedelta(days=1))
+    return _in(app, day).isoformat()
+
+
+def _utc_at(estate, day, clock):
+    local = datetime.combine(day, time.fromisoformat(clock), ZoneInfo(estate.timezone))
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _file(app, code, period):
+    return _in(app, lambda e: archive.file_document(code, e, period))
+
+
+def _read(app, doc):
+    reader = PdfReader(f"{app.config['DATA_DIR']}/archive/{doc.path}")
+    text = "".join(page.extract_text() for page in reader.pages)
+    return reader, "".join(text.split())  # table cells wrap: compare without whitespace
+
+
+def _assert_pdfa_with_data(reader):
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp
+    return json.loads(reader.attachments["source-data.json"][0])
+
+
+def _user(name):
+    return User.get(User.username == name)
+
+
+def test_every_feature_hands_its_kinds_to_the_archive(app):
+    with app.app_context():
+        kinds = archive.kinds()
+    assert {"patrol_day", "inspection_day", "inspection_meters", "gate_day", "service_order",
+            "service_complaint", "service_major_complaint"} <= set(kinds)
+    assert kinds["inspection_meters"].cadence == "monthly"
+    assert kinds["service_major_complaint"].group == "重大投诉"
+    json.dumps({code: None for code in kinds})
+
+
+# ── 巡更日报 ──
+
+def test_patrol_day_lists_rounds_scans_and_misses(app):
+    day = _yesterday(app)
+    doc = _file(app, "patrol_day", day)
+    reader, text = _read(app, doc)
+    data = _assert_pdfa_with_data(reader)
+    assert "巡更日报" in text and "夜间巡逻" in text and "日间地库巡查" in text
+    assert "东门岗亭" in text and "地库B区水泵房" in text and "张保安" in text
+    assert "巡查人" in text and "审核人" in text
+    assert data["day"] == day and len(data["rounds"]) == data["summary"]["rounds"] == 12
+    first = data["rounds"][0]
+    assert first["starts"] == "00:00" and first["scans"][0]["time"] in text
+    assert data["summary"]["scans"] == sum(len(r["scans"]) for r in data["rounds"])
+
+
+def test_a_day_of_missed_rounds_is_still_a_document(app):
+    """Before any scan the schedules existed: every round of that day is 漏巡 on paper."""
+    from wyapp.patrol.models import Schedule
+    day = _in(app, lambda e: (_today(e) - timedelta(days=1)))
+    with app.app_context(), db.connection_context():
+        from wyapp.patrol.models import Round, Scan
+        Scan.delete().execute()
+        Round.delete().execute()
+        Schedule.update(valid_from=datetime(2020, 1, 1)).execute()
+    data = _in(app, lambda e: archive.kinds()["patrol_day"].collect(e, day.isoformat()))
+    assert data is not None and data["summary"]["scans"] == 0
+    assert all(r["status"] == "漏巡" and r["missed"] for r in data["rounds"])
+    html = _in(app, lambda e: _html("patrol_day", e, data))
+    assert 'class="abnormal">漏巡' in html
+    # a day before any schedule existed files nothing
+    assert _in(app, lambda e: archive.kinds()["patrol_day"].collect(e, "2019-06-01")) is None
+
+
+def _html(code, estate, data):
+    from wyapp.documents import render_html
+    kind = archive.kinds()[code]
+    return render_html(kind.template, title=kind.title, estate=estate, data=data,
+                       signatures=kind.signatures)
+
+
+def test_patrol_amendment_files_version_two_naming_version_one(app):
+    from wyapp.patrol.models import Scan
+    day = _yesterday(app)
+    first = _file(app, "patrol_day", day)
+    assert _file(app, "patrol_day", day) is None  # nothing changed
+    with app.app_context(), db.connection_context():
+        from wyapp.patrol.services import local_day_bounds
+        start, end = local_day_bounds(Estate.get(), datetime.fromisoformat(day).date())
+        scan = Scan.select().where(Scan.flags == "", Scan.scanned_at >= start,
+                                   Scan.scanned_at < end).first()
+        Scan.update(flags="位置偏离").where(Scan.id == scan.id).execute()
+    second = _file(app, "patrol_day", day)
+    assert second is not None, "the changed scan's day must be yesterday's"
+    assert second.version == 2 and second.replaces_id == first.id
+    assert f"替代第 1 版（{first.archive_no}）" in second.reason
+    assert "巡更班次与扫码" in second.reason
+    _, text = _read(app, second)
+    assert "替代第1版" in text and "位置偏离" in text
+
+
+# ── 设备日检记录表 ──
+
+def _inspect(estate, submitted_at):
+    """The engineer's 配电房 sheet of PD-02 with one abnormal value (a work order)."""
+    from wyapp.inspection.models import Equipment, Plan
+    from wyapp.inspection.services import (
+        fill_all_normal,
+        save_answer,
+        sheet_rows,
+        start_sheet,
+        submit_sheet,
+    )
+    engineer = _user("engineer")
+    plan = Plan.select().join(Equipment).where(Equipment.code == "PD-02").get()
+    day = archive.local_today(estate, submitted_at)
+    sheet = start_sheet(plan, day, "", engineer)
+    values = {"进线相电压": "231", "进线线电压": "402", "低压总出线电流": "760",
+              "变压器温度": "92"}
+    for item, _ in sheet_rows(sheet):
+        if item.label in values:
+            save_answer(sheet, item, values[item.label],
+                        note="冷却风机不转" if item.label == "变压器温度" else None)
+    fill_all_normal(sheet)
+    return submit_sheet(sheet, engineer, now=submitted_at)
+
+
+def test_inspection_day_sections_values_ranges_and_work_orders(app):
+    now = utcnow()
+    sheet = _in(app, lambda e: _inspect(e, now))
+    day = _in(app, lambda e: archive.local_today(e, now).isoformat())
+    doc = _file(app, "inspection_day", day)
+    reader, text = _read(app, doc)
+    data = _assert_pdfa_with_data(reader)
+    assert "设备日检记录表" in text and "PD-02低压配电柜" in text and "配电房日检表" in text
+    assert "变压器温度" in text and "92℃" in text and "≤85℃" in text and "冷却风机不转" in text
+    assert "陈工" in text and "检查人" in text
+    section = data["sheets"][0]
+    hot = next(i for i in section["checks"] if i["label"] == "变压器温度")
+    assert hot["abnormal"] and hot["orders"][0]["code"].startswith("BX")
+    assert hot["orders"][0]["code"] in text and data["abnormal"] == sheet.abnormal_count == 1
+    assert {m["code"] for m in data["missing"]} >= {"SB-01", "DT-01"}  # daily plans unchecked
+    html = _in(app, lambda e: _html("inspection_day", e, data))
+    assert '<tr class="abnormal"><td>变压器温度</td>' in html
+
+
+# ── 来访登记日志 ──
+
+def _slip_used_on(estate, day):
+    from wyapp.gate.goods import issue_slip, release_goods
+    slip = issue_slip(estate, _user("desk"), {
+        "unit": "1-301", "applicant": "周女士（业主）", "valid_on": day, "approved_by": "王经理",
+        "items": "钢琴 1\n书柜 2", "note": "搬出"})
+    return release_goods(slip, _user("gate"), "搬家公司车辆已核对",
+                         now=_utc_at(estate, day, "15:30"))
+
+
+def test_gate_day_masks_ids_lists_vehicles_and_slips(app):
+    from datetime import date
+    day = _gate_day(app)
+    _in(app, lambda e: _slip_used_on(e, date.fromisoformat(day)))
+    doc = _file(app, "gate_day", day)
+    reader, text = _read(app, doc)
+    data = _assert_pdfa_with_data(reader)
+    assert "来访登记日志" in text and "陈美玲" in text and "138****5678" in text
+    assert "13812345678" not in text and "13812345678" not in json.dumps(data)
+    assert "粤B6D2J8" in text and "粤BF56789" in text and "业主" in text
+    assert "钢琴×1" in text and "搬家公司车辆已核对" in text and "门岗值班员" in text
+    assert data["summary"]["total"] == len(data["visits"]) >= 10
+    assert data["vehicles"]["resident"] >= 3 and data["slips"][0]["used_by"]
+
+
+def test_gate_note_edited_after_filing_files_version_two(app):
+    from wyapp.gate.models import Visit
+    day = _gate_day(app)
+    first = _file(app, "gate_day", day)
+    with app.app_context(), db.connection_context():
+        Visit.update(note="补记：随行两名儿童").where(Visit.name == "宋工").execute()
+    second = _file(app, "gate_day", day)
+    assert second.version == 2 and second.replaces_id == first.id
+    assert "替代第 1 版" in second.reason and "来访登记" in second.reason
+    _, text = _read(app, second)
+    assert "补记：随行两名儿童" in text
+    _, old = _read(app, first)
+    assert "补记" not in old
+
+
+# ── 抄表月报 ──
+
+def test_meter_month_report(app):
+    def last_month(estate):
+        first = _today(estate).replace(day=1)
+        return f"{first - timedelta(days=1):%Y-%m}"
+    month = _in(app, last_month)
+    doc = _file(app, "inspection_meters", month)
+    reader, text = _read(app, doc)
+    data = _assert_pdfa_with_data(reader)
+    assert "抄表月报" in text and "小区总水表" in text and "配电房总电表" in text
+    assert "1号楼-101" in text and "公共用量合计" in text and "抄表人" in text
+    water = next(r for r in data["rows"] if r["name"] == "小区总水表")
+    assert water["value"] in text and water["consumption"] in text
+    assert data["missing"] == 0 and data["public"]["本月"]["水"]
+    unread = _in(app, lambda e: archive.kinds()["inspection_meters"].collect(e, "2001-01"))
+    assert unread["missing"] == len(unread["rows"]) == 5  # a month nobody read: all 未抄
+
+
+# ── 工单 and 投诉 records ──
+
+def test_closed_work_order_record_with_timeline_and_follow_up(app):
+    keys = _in(app, lambda e: archive.kinds()["service_order"].due(e, utcnow()))
+    assert len(keys) == 1 and keys[0].startswith("WO-")
+    doc = _file(app, "service_order", keys[0])
+    reader, text = _read(app, doc)
+    data = _assert_pdfa_with_data(reader)
+    assert "报修工单记录" in text and "卫生间水龙头滴水" in text and "更换阀芯" in text
+    assert "陶瓷阀芯" in text and "师傅很细心" in text and "陈工" in text
+    assert [t["step"] for t in data["timeline"]][:2] == ["登记", "派单"]
+    assert data["timeline"][-1]["step"] == "关闭" and "关闭" in text
+    # an open order is not filed
+    open_key = _in(app, lambda e: f"WO-{keys[0].split('-')[1]}0")
+    assert _file(app, "service_order", open_key) is None
+
+
+def test_complaints_and_major_complaints_are_filed_in_their_own_groups(app):
+    from wyapp.service import services as desk
+    from wyapp.service.models import Complaint
+
+    def close_one(estate):
+        complaint = Complaint.get(Complaint.name == "王女士")
+        desk.follow_up(complaint, _user("desk"), "基本满意", "异味少了", utcnow())
+        return f"TS-{complaint.id}"
+    key = _in(app, close_one)
+    minor = _in(app, lambda e: archive.kinds()["service_complaint"].due(e, utcnow()))
+    major = _in(app, lambda e: archive.kinds()["service_major_complaint"].due(e, utcnow()))
+    assert minor == [key] and len(major) == 1
+    doc = _file(app, "service_complaint", key)
+    _, text = _read(app, doc)
+    assert "投诉处理记录" in text and "王女士" in text and "垃圾站" in text and "异味少了" in text
+    big = _file(app, "service_major_complaint", major[0])
+    reader, text = _read(app, big)
+    data = _assert_pdfa_with_data(reader)
+    assert "重大投诉处理记录" in text and "孙女士" in text and "更换门机板" in text
+    assert data["group"] == "重大投诉" and "service_major_complaint" in big.archive_no
+    # the same complaint is never filed under the other kind
+    assert _file(app, "service_complaint", major[0]) is None
+    assert _file(app, "service_major_complaint", key) is None
+    # an amendment after closing files the record again
+    def amend(estate):
+        desk.amend_complaint(Complaint.get(Complaint.name == "王女士"), _user("supervisor"),
+                             "补充：已加装除臭设备")
+    _in(app, amend)
+    again = _file(app, "service_complaint", key)
+    assert again.version == 2 and "处理记录" in again.reason
+
+
+# ── the archive page, the command ──
+
+def test_archive_page_shows_each_role_its_kinds(app, login):
+    patrol = _file(app, "patrol_day", _yesterday(app))
+    gate = _file(app, "gate_day", _gate_day(app))
+    guard = login("guard")
+    page = guard.get("/archive").text
+    assert "巡更日报" in page and "来访登记日志" not in page
+    assert guard.get(f"/archive/{patrol.id}.pdf").status_code == 200
+    assert guard.get(f"/archive/{gate.id}.pdf").status_code == 404
+    gatekeeper = login("gate")
+    page = gatekeeper.get("/archive").text
+    assert "来访登记日志" in page and "巡更日报" not in page
+    engineer = login("engineer")
+    assert engineer.get(f"/archive/{patrol.id}.pdf").status_code == 404
+    manager = login("manager")
+    page = manager.get("/archive").text
+    assert "巡更日报" in page and "来访登记日志" in page
+
+
+def test_archive_run_for_a_demo_day_then_verify(app):
+    day = _yesterday(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(archive_cli, ["run", "--date", day, "--records"])
+    assert result.exit_code == 0, result.output
+    assert f"patrol_day-{day}-V1" in result.output and "service_order-WO-" in result.output
+    verified = runner.invoke(archive_cli, ["verify"])
+    assert verified.exit_code == 0 and "档案完好" in verified.output
+
+
+@pytest.mark.parametrize("code,period", [("patrol_day", "x"), ("service_order", "WO-x"),
+                                         ("service_complaint", "nonsense"),
+                                         ("inspection_day", "2019-01-01")])
+def test_nothing_to_file(app, code, period):
+    if code == "patrol_day":
+        with pytest.raises(ValueError):
+            _in(app, lambda e: archive.kinds()[code].collect(e, period))
+        return
+    assert _in(app, lambda e: archive.kinds()[code].collect(e, period)) is None
+
+
+def test_every_kind_collects_on_both_databases(make_app, any_db_url):
+    """The collectors' queries on SQLite and PostgreSQL: the data is the same JSON shape."""
+    app = make_app(any_db_url)
+    now = utcnow()
+    _in(app, lambda e: _inspect(e, now))
+
+    def collect_all(estate):
+        kinds, today = archive.kinds(), _today(estate)
+        periods = {"patrol_day": (today - timedelta(days=1)).isoformat(),
+                   "gate_day": _gate_day(app), "inspection_day": today.isoformat(),
+                   "inspection_meters": f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"}
+        for code in ("service_order", "service_major_complaint"):
+            periods[code] = kinds[code].due(estate, now)[0]
+        return {code: kinds[code].collect(estate, period) for code, period in periods.items()}
+    found = _in(app, collect_all)
+    assert all(found.values()), [code for code, data in found.items() if not data]
+    assert json.loads(json.dumps(found)) == found  # JSON-able as is
+    doc = _file(app, "patrol_day", _yesterday(app))
+    assert doc.version == 1
