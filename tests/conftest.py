@@ -104,7 +104,6 @@ def in_db(app):
     return block
 
 
-@pytest.fixture
 def without_service_records(app):
     """The demo estate without the service desk's demo orders, complaints and alerts, for
     tests that count what they made themselves."""
