@@ -373,6 +373,9 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
                 longitude=None, accuracy=None, queued=False, clock_skew=None):
     """Record one scan, exactly once per client id. Returns (scan, view, created).
 
+    The unique client id decides: the insert of a replayed id fails and the first scan is
+    returned unchanged (nothing of the replay is kept), with no lookup before each insert.
+
     `queued`: replayed from the phone's offline queue (flagged 离线补传). `clock_skew`:
     server minus phone clock measured when it was sent; beyond 5 minutes the scan is
     flagged 时钟偏差 and its device time is corrected by the skew before it picks a round.
@@ -380,10 +383,10 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
     client_id = (client_id or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9._:-]{8,64}", client_id):
         raise PatrolError("打卡编号无效，请刷新页面后重试。")
-    existing = Scan.get_or_none(Scan.client_id == client_id)
-    if existing is not None:
-        return _replayed(existing, user)
     if not checkpoint.active:
+        existing = Scan.get_or_none(Scan.client_id == client_id)
+        if existing is not None:
+            return _replayed(existing, user)
         raise PatrolError("这个巡更点已停用，本次不记录。")
     clock_suspect = clock_skew is not None and abs(clock_skew) > CLOCK_TOLERANCE
     at = effective_time(now, device_at + clock_skew if clock_suspect and device_at else device_at)
@@ -393,17 +396,15 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
         flags.append("离线补传")
     if clock_suspect:
         flags.append("时钟偏差")
-    with db.atomic():
-        row = ensure_round(view) if view is not None else None
-        try:
-            with db.atomic():
-                scan = Scan.create(estate=estate, checkpoint=checkpoint, user=user, round=row,
-                                   client_id=client_id, scanned_at=at, server_at=now,
-                                   device_at=device_at, latitude=latitude, longitude=longitude,
-                                   accuracy_m=accuracy, distance_m=distance,
-                                   flags=",".join(flags))
-        except IntegrityError:  # the same key raced in from a retry
-            return _replayed(Scan.get(Scan.client_id == client_id), user)
+    try:
+        with db.atomic():
+            row = ensure_round(view) if view is not None else None
+            scan = Scan.create(estate=estate, checkpoint=checkpoint, user=user, round=row,
+                               client_id=client_id, scanned_at=at, server_at=now,
+                               device_at=device_at, latitude=latitude, longitude=longitude,
+                               accuracy_m=accuracy, distance_m=distance, flags=",".join(flags))
+    except IntegrityError:  # the key is taken: a replay (all of it, round row too, rolled back)
+        return _replayed(Scan.get(Scan.client_id == client_id), user)
     if view is not None:
         view.scans.append(scan)
     return scan, view, True

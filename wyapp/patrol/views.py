@@ -45,22 +45,25 @@ def checkpoint_label(label):
 
 
 def record_scan(label, checkpoint):
-    form = ScanForm()  # CSRF is checked app-wide; every value below is parsed defensively
-    key = request.headers.get("Idempotency-Key") or form.client_id.data
+    # CSRF is checked app-wide; every value below is parsed defensively. The ScanForm's
+    # fields are plain hidden inputs, read straight from the post; the form itself is only
+    # built when the page is shown again.
+    posted = request.form
+    key = request.headers.get("Idempotency-Key") or posted.get("client_id")
     now = utcnow()
     meta = action_meta(now)
     try:
         scan, view, created = services.record_scan(
             current_estate(), checkpoint, current_user, key, now,
             device_at=services.parse_device_time(
-                request.headers.get("X-Device-Time") or form.device_time.data),
-            latitude=services.parse_coordinate(form.latitude.data, 90),
-            longitude=services.parse_coordinate(form.longitude.data, 180),
-            accuracy=services.parse_coordinate(form.accuracy.data, 100000),
+                request.headers.get("X-Device-Time") or posted.get("device_time")),
+            latitude=services.parse_coordinate(posted.get("latitude"), 90),
+            longitude=services.parse_coordinate(posted.get("longitude"), 180),
+            accuracy=services.parse_coordinate(posted.get("accuracy"), 100000),
             queued=meta.queued, clock_skew=meta.clock_skew)
     except services.PatrolError as error:
         response = current_app.make_response((render(
-            "patrol/scan.html", "scan_box", checkpoint=checkpoint, form=form, label=label,
+            "patrol/scan.html", "scan_box", checkpoint=checkpoint, form=ScanForm(), label=label,
             error=error.message, now=utcnow()), 409))
         return reject_reason(response, error.message)
     return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, scan=scan, view=view,
