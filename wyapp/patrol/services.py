@@ -231,15 +231,20 @@ class ScanMark:
     flag_list: list
 
 
-def rounds_between(estate, start, end, user=None, schedules=None, marks_only=False):
+def rounds_between(estate, start, end, user=None, schedules=None, marks_only=False,
+                   checkpoint=None):
     """Every round whose window overlaps [start, end), oldest first, with rows and scans.
 
     marks_only: instead of every Scan, each checkpoint's first and last scan as ScanMarks
     (aggregated in SQL), so recording a scan costs the same however many a round holds.
+    checkpoint: only the rounds whose route has this checkpoint.
     """
     found = structure(estate)
     schedules = schedules if schedules is not None else schedules_for(estate, user, found)
     stops = {r: list(cps) for r, cps in found.stops.items()}  # fresh lists: found is shared
+    if checkpoint is not None:
+        schedules = [s for s in schedules
+                     if any(c.id == checkpoint.id for c in stops.get(s.route_id, ()))]
     zone = zone_of(estate)
     views = {}
     for schedule in schedules:
@@ -361,7 +366,7 @@ def effective_time(now, device_at):
 def round_for(estate, checkpoint, user, at):
     """The round a scan at `at` counts for: an open window first, else the last ended one."""
     views = [v for v in rounds_between(estate, at - LATE_AFTER, at + timedelta(minutes=1), user,
-                                       marks_only=True)
+                                       marks_only=True, checkpoint=checkpoint)
              if any(c.id == checkpoint.id for c in v.checkpoints)]
     current = [v for v in views if v.is_current(at)]
     if current:
