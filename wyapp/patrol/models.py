@@ -17,6 +17,7 @@ from peewee import (
     TextField,
     classmethod_only,
 )
+from playhouse.migrate import migrate as run_steps
 
 from ..db import BaseModel, MigrationGroup, utcnow
 from ..models import Estate, User
@@ -197,6 +198,9 @@ class Scan(BaseModel):
     distance_m = FloatField(null=True)
     flags = CharField(max_length=100, default="")  # "迟到,过快"
 
+    class Meta:  # covers the scan path's per-round, per-checkpoint first/last/late query
+        indexes = ((("round", "checkpoint", "scanned_at", "flags"), False),)
+
     @property
     def flag_list(self):
         return [f for f in self.flags.split(",") if f]
@@ -234,7 +238,12 @@ def _add_structure_version(migrator):
     migrator.database.create_tables([PatrolStructure], safe=True)
 
 
+def _add_scan_marks_index(migrator):
+    run_steps(migrator.add_index("scan", ("round_id", "checkpoint_id", "scanned_at", "flags")))
+
+
 PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, ScheduleGuard,
                                    Round, Scan, Incident, IncidentPhoto, IncidentComment,
                                    PatrolStructure],
-                        [("0002_structure_version", _add_structure_version)])
+                        [("0002_structure_version", _add_structure_version),
+                         ("0003_scan_marks_index", _add_scan_marks_index)])
