@@ -5,9 +5,9 @@ from urllib.parse import quote
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_required
 from htmx_flask import make_response
-from peewee import DoesNotExist
+from peewee import JOIN, DoesNotExist
 
-from .models import Estate, User
+from .models import Estate, User, UserRole
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -21,7 +21,13 @@ def load_user(user_id):
     """A deactivated account loses its open sessions at its next request."""
     if not str(user_id).isdigit():
         return None
-    return User.get_or_none(User.id == int(user_id), User.active)
+    rows = list(User.select(User, UserRole.role).join(UserRole, JOIN.LEFT_OUTER)
+                .where(User.id == int(user_id), User.active).objects())
+    if not rows:
+        return None
+    user = rows[0]
+    user._roles = {r.role for r in rows if r.role}  # the roles, read with the user (User.roles)
+    return user
 
 
 @login_manager.unauthorized_handler
