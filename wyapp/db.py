@@ -7,7 +7,7 @@ all its migrations marked as applied; a group that has run some gets the rest, i
 from datetime import UTC, datetime
 
 from flask import request
-from peewee import CharField, DatabaseProxy, DateTimeField, Model, SqliteDatabase
+from peewee import CharField, DatabaseProxy, DateTimeField, Model, Node, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 
@@ -44,6 +44,52 @@ def make_database(url):
         return connect(url, pragmas=SQLITE_PRAGMAS, max_connections=0,
                        check_same_thread=False)
     return connect(url, max_connections=32, timeout=30, stale_timeout=600)
+
+
+class _Slot(Node):
+    """Where argument `index` (item `item` of a list argument) goes in a prepared query; it
+    keeps the converter peewee would have applied at that place (the field's db_value)."""
+
+    def __init__(self, index, item=None):
+        self.index, self.item, self.converter = index, item, None
+
+    def __sql__(self, ctx):
+        self.converter = ctx.state.converter
+        ctx._values.append(self)
+        return ctx.literal(ctx.state.param or "?")
+
+    def value(self, args):
+        value = args[self.index] if self.item is None else args[self.index][self.item]
+        return self.converter(value) if self.converter else value
+
+
+class Prepared:
+    """A select whose SQL is built once per database and shape, then run with new values.
+
+    Turning a peewee query into SQL costs more than SQLite takes to run a small one, so the
+    hot paths (a patrol scan) keep the SQL. `build(*args)` returns the query; each argument
+    may only be used as a value (compared with a field, or a list given to in_()); a list
+    argument makes one SQL per length. Calling returns the rows as the query would give them.
+    """
+
+    def __init__(self, build):
+        self.build = build
+
+    def __call__(self, *args):
+        shape = tuple(len(a) if isinstance(a, list | tuple) else None for a in args)
+        cache = db.obj.__dict__.setdefault("prepared_sql", {})
+        found = cache.get((self, shape))
+        if found is None:
+            query = self.build(*[_Slot(i) if n is None else [_Slot(i, j) for j in range(n)]
+                                 for i, n in enumerate(shape)])
+            found = cache[(self, shape)] = (query, *query.sql())
+        query, sql, params = found
+        values = [p.value(args) if isinstance(p, _Slot) else p for p in params]
+        return list(query._get_cursor_wrapper(db.execute_sql(sql, values)))
+
+    def first(self, *args):
+        rows = self(*args)
+        return rows[0] if rows else None
 
 
 # Endpoints that need no connection, or (healthz) open and check their own.

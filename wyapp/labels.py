@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request, se
 from flask_login import current_user, login_required
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
-from .db import BaseModel, MigrationGroup, db, utcnow
+from .db import BaseModel, MigrationGroup, Prepared, db, utcnow
 from .features import Feature
 from .models import Estate
 
@@ -61,6 +61,8 @@ def label_url(token):
     return f"{base.rstrip('/')}/c/{token}"
 
 
+_label_by_token = Prepared(lambda token: Label.select().where(Label.token == token).limit(1))
+
 bp = Blueprint("labels", __name__)
 
 
@@ -75,13 +77,13 @@ def _refuse(title, message, status):
 @login_required
 def open_label(token):
     """A scanned label: hand it to the feature that owns its kind (a GET never writes)."""
-    label = Label.get_or_none(Label.token == token[:64])
+    label = _label_by_token.first(token[:64])
     if label is None:
         return _refuse("无法识别的标签", "这个二维码不是本系统的有效标签。", 404)
     if not label.active:
         return _refuse("标签已作废", "这个标签已经作废（主管已重新发放新标签），本次不记录。"
                        "请告知主管更换现场标签。", 410)
-    estate = current_user.estates().where(Estate.id == label.estate_id).first()
+    estate = current_user.estate(label.estate_id)
     if estate is None:
         return _refuse("不是您的小区", "这个标签属于其他小区，本次不记录。", 403)
     if session.get("estate_id") != label.estate_id:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import Case, IntegrityError, fn
 
-from ..db import db
+from ..db import Prepared, db
 from ..labels import current_label, issue_label
 from ..models import Estate, User, notify
 from .models import (
@@ -192,8 +192,7 @@ def structure(estate):
     stays the same: one one-row query per call instead of three joined ones. Every write
     to the set-up bumps the version in its own transaction (models.StructureModel), and the
     version is read before the set-up, so a cached set-up is never older than its version."""
-    version = PatrolStructure.select(PatrolStructure.version).where(
-        PatrolStructure.id == 1).scalar()
+    version = (_version.first(1) or (None,))[0]
     cache = db.obj.__dict__.setdefault("patrol_structure_cache", {})
     cached = cache.get(estate.id)
     if cached is not None and cached.version == version:
@@ -252,9 +251,7 @@ def rounds_between(estate, start, end, user=None, schedules=None, marks_only=Fal
             views[(schedule.id, begins)] = RoundView(schedule, begins, ends,
                                                       stops.get(schedule.route_id, []))
     by_id = {s.id: s for s in schedules}
-    rows = list(Round.select().where(Round.estate == estate, Round.starts_at < end,
-                                     Round.ends_at > start,
-                                     Round.schedule.in_(list(by_id) or [0])))
+    rows = _stored_rounds(estate, end, start, list(by_id) or [0])
     for row in rows:  # a stored round whose schedule has since changed still shows
         view = views.get((row.schedule_id, row.starts_at))
         if view is None:
@@ -273,12 +270,20 @@ def rounds_between(estate, start, end, user=None, schedules=None, marks_only=Fal
     return sorted(views.values(), key=lambda v: (v.starts_at, v.schedule.id))
 
 
+_version = Prepared(lambda one: PatrolStructure.select(PatrolStructure.version)
+                    .where(PatrolStructure.id == one).tuples())
+_stored_rounds = Prepared(lambda estate, end, start, schedule_ids: Round.select().where(
+    Round.estate == estate, Round.starts_at < end, Round.ends_at > start,
+    Round.schedule.in_(schedule_ids)))
+_LATE = Case(None, [(Scan.flags.contains("迟到"), 1)], 0)
+_marks = Prepared(lambda round_ids: Scan.select(
+    Scan.round, Scan.checkpoint, fn.MIN(Scan.scanned_at).alias("first"),
+    fn.MAX(Scan.scanned_at).alias("last"), fn.MIN(_LATE).alias("late"))
+    .where(Scan.round.in_(round_ids)).group_by(Scan.round, Scan.checkpoint).namedtuples())
+
+
 def _attach_marks(by_row):
-    late = Case(None, [(Scan.flags.contains("迟到"), 1)], 0)
-    for r in (Scan.select(Scan.round, Scan.checkpoint, fn.MIN(Scan.scanned_at).alias("first"),
-                          fn.MAX(Scan.scanned_at).alias("last"), fn.MIN(late).alias("late"))
-              .where(Scan.round.in_(list(by_row))).group_by(Scan.round, Scan.checkpoint)
-              .namedtuples()):
+    for r in _marks(list(by_row)):
         flags = ["迟到"] if r.late else []
         for at in sorted({r.first, r.last}):
             by_row[r.round].scans.append(ScanMark(r.checkpoint, at, flags))

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, estate_required, role_required
-from ..db import utcnow
+from ..db import Prepared, utcnow
 from ..labels import current_label
 from ..offline import action_meta, keep_offline, reject_reason
 from ..web import render
@@ -16,6 +16,9 @@ from .forms import ScanForm
 from .models import Checkpoint, Incident
 
 bp = Blueprint("patrol", __name__, url_prefix="/patrol")
+
+_checkpoint = Prepared(lambda checkpoint_id, estate_id: Checkpoint.select().where(
+    Checkpoint.id == checkpoint_id, Checkpoint.estate == estate_id).limit(1))
 
 LEADS = ("supervisor", "manager")
 WALKERS = ("guard", "supervisor", "manager")
@@ -31,8 +34,7 @@ def checkpoint_label(label):
     """A scanned checkpoint label: GET shows the checkpoint and one 打卡 button, POST records."""
     if not current_user.has_role(*WALKERS):
         abort(403, "只有秩序维护员和主管可以巡更打卡。")
-    checkpoint = Checkpoint.get_or_none(Checkpoint.id == label.target_id,
-                                        Checkpoint.estate == label.estate_id)
+    checkpoint = _checkpoint.first(label.target_id, label.estate_id)
     if checkpoint is None or not checkpoint.active:
         return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, inactive=True), 410
     if request.method == "POST":
