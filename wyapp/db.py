@@ -70,6 +70,7 @@ class Prepared:
     hot paths (a patrol scan) keep the SQL. `build(*args)` returns the query; each argument
     may only be used as a value (compared with a field, or a list given to in_()); a list
     argument makes one SQL per length. Calling returns the rows as the query would give them.
+    Mapping the result columns to fields (peewee does it for every cursor) is kept too.
     """
 
     def __init__(self, build):
@@ -85,7 +86,17 @@ class Prepared:
             found = cache[(self, shape)] = (query, *query.sql())
         query, sql, params = found
         values = [p.value(args) if isinstance(p, _Slot) else p for p in params]
-        return list(query._get_cursor_wrapper(db.execute_sql(sql, values)))
+        rows = query._get_cursor_wrapper(db.execute_sql(sql, values))
+        kept = cache.get((self, shape, "columns"))
+        if kept is not None:  # the same SQL gives the same columns: reuse how they map
+            rows.initialize = lambda: rows.__dict__.update(kept)
+            return list(rows)
+        before = set(rows.__dict__)
+        result = list(rows)
+        if rows.initialized:
+            cache[(self, shape, "columns")] = {k: v for k, v in rows.__dict__.items()
+                                               if k not in before}
+        return result
 
     def first(self, *args):
         rows = self(*args)
