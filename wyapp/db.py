@@ -4,12 +4,14 @@ Migrations come in groups, one per feature. A group none of whose migrations ran
 (a new database, or a feature added to an old one) gets its current tables created and
 all its migrations marked as applied; a group that has run some gets the rest, in order.
 """
+import os
 from datetime import UTC, datetime
 
 from flask import request
 from peewee import CharField, DatabaseProxy, DateTimeField, Model, Node, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+from playhouse.pool import PooledDatabase
 
 db = DatabaseProxy()
 
@@ -44,6 +46,18 @@ def make_database(url):
         return connect(url, pragmas=SQLITE_PRAGMAS, max_connections=0,
                        check_same_thread=False)
     return connect(url, max_connections=32, timeout=30, stale_timeout=600)
+
+
+def _forget_inherited_connections():
+    """A forked process (gunicorn --preload, a job runner) must not use its parent's pooled
+    connections: it drops them, unclosed (closing would end the parent's), and opens its own."""
+    database = db.obj
+    if isinstance(database, PooledDatabase):
+        database._connections, database._in_use = [], {}
+        database._state.reset()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 class _Slot(Node):
