@@ -5,9 +5,10 @@ from urllib.parse import quote
 from flask import abort, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_required
 from htmx_flask import make_response
-from peewee import DoesNotExist
+from peewee import JOIN, DoesNotExist
 
-from .models import Estate, User
+from .db import Prepared
+from .models import User, UserRole
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -16,12 +17,22 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+_user_with_roles = Prepared(lambda user_id: User.select(User, UserRole.role)
+                            .join(UserRole, JOIN.LEFT_OUTER)
+                            .where(User.id == user_id, User.active).objects())
+
+
 @login_manager.user_loader
 def load_user(user_id):
     """A deactivated account loses its open sessions at its next request."""
     if not str(user_id).isdigit():
         return None
-    return User.get_or_none(User.id == int(user_id), User.active)
+    rows = _user_with_roles(int(user_id))
+    if not rows:
+        return None
+    user = rows[0]
+    user._roles = {r.role for r in rows if r.role}  # the roles, read with the user (User.roles)
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -56,8 +67,7 @@ def current_estate():
         if current_user.is_authenticated:
             estates = current_user.estates()
             chosen = session.get("estate_id")
-            g.estate = (estates.where(Estate.id == chosen).first() if chosen else None) \
-                or estates.first()
+            g.estate = (current_user.estate(chosen) if chosen else None) or estates.first()
     return g.estate
 
 

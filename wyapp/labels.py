@@ -8,11 +8,11 @@ Re-issuing a label retires the old token: scanning it then says so, and records 
 import secrets
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, render_template, request, session
+from flask import Blueprint, abort, current_app, g, render_template, request, session
 from flask_login import current_user, login_required
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
-from .db import BaseModel, MigrationGroup, db, utcnow
+from .db import BaseModel, MigrationGroup, Prepared, db, utcnow
 from .features import Feature
 from .models import Estate
 
@@ -61,6 +61,8 @@ def label_url(token):
     return f"{base.rstrip('/')}/c/{token}"
 
 
+_label_by_token = Prepared(lambda token: Label.select().where(Label.token == token).limit(1))
+
 bp = Blueprint("labels", __name__)
 
 
@@ -75,15 +77,18 @@ def _refuse(title, message, status):
 @login_required
 def open_label(token):
     """A scanned label: hand it to the feature that owns its kind (a GET never writes)."""
-    label = Label.get_or_none(Label.token == token[:64])
+    label = _label_by_token.first(token[:64])
     if label is None:
         return _refuse("无法识别的标签", "这个二维码不是本系统的有效标签。", 404)
     if not label.active:
         return _refuse("标签已作废", "这个标签已经作废（主管已重新发放新标签），本次不记录。"
                        "请告知主管更换现场标签。", 410)
-    if not current_user.estates().where(Estate.id == label.estate_id).exists():
+    estate = current_user.estate(label.estate_id)
+    if estate is None:
         return _refuse("不是您的小区", "这个标签属于其他小区，本次不记录。", 403)
-    session["estate_id"] = label.estate_id  # the label's estate becomes the current one
+    if session.get("estate_id") != label.estate_id:
+        session["estate_id"] = label.estate_id  # the label's estate becomes the current one
+    g.estate = estate  # what auth.current_estate() now finds, without asking again
     for feature in current_app.extensions["wyapp.features"]:
         view = feature.label_kinds.get(label.kind)
         if view is not None:

@@ -15,7 +15,7 @@ from peewee import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import BaseModel, MigrationGroup, utcnow
+from .db import BaseModel, MigrationGroup, Prepared, utcnow
 
 ROLES = {
     "guard": "秩序维护员",
@@ -108,6 +108,12 @@ class User(UserMixin, BaseModel):
         return (Estate.active_ones().join(UserEstate)
                 .where(UserEstate.user == self))
 
+    def estate(self, estate_id):
+        """One of estates(), by id, or None (a prepared query: asked on every request)."""
+        if self.has_role("admin"):
+            return _active_estate.first(estate_id)
+        return _staff_estate.first(self.id, estate_id)
+
     def set_roles(self, roles):
         UserRole.delete().where(UserRole.user == self).execute()
         UserRole.insert_many([{"user": self, "role": r} for r in roles]).execute()
@@ -144,6 +150,12 @@ class UserEstate(BaseModel):
 
     class Meta:
         indexes = ((("user", "estate"), True),)
+
+
+_active_estate = Prepared(lambda estate_id: Estate.active_ones()
+                         .where(Estate.id == estate_id).limit(1))
+_staff_estate = Prepared(lambda user_id, estate_id: Estate.active_ones().join(UserEstate)
+                         .where(UserEstate.user == user_id, Estate.id == estate_id).limit(1))
 
 
 class LoginThrottle(BaseModel):

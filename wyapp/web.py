@@ -29,7 +29,11 @@ ERROR_MESSAGES = {
 def render(template, block=None, **context):
     """The whole page, or for an htmx request only `block` of it (a named template block)."""
     if block and request.htmx and not request.htmx.boosted:
-        return render_block(template, block, **context)
+        g.fragment = True  # shell_context: a block never shows the nav, badges or bell
+        try:
+            return render_block(template, block, **context)
+        finally:
+            g.fragment = False
     return render_template(template, **context)
 
 
@@ -65,6 +69,8 @@ def init_app(app):
         if not has_request_context() or not current_user.is_authenticated:
             return {"ROLES": ROLES}
         estate = current_estate()
+        if g.get("fragment"):
+            return {"ROLES": ROLES, "estate": estate}
         nav = features.nav_for(app.extensions["wyapp.features"], current_user)
         badges = {i.endpoint: i.badge(current_user, estate) for i in nav
                   if i.badge and estate is not None}

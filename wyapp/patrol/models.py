@@ -11,8 +11,13 @@ from peewee import (
     FloatField,
     ForeignKeyField,
     IntegerField,
+    ModelDelete,
+    ModelInsert,
+    ModelUpdate,
     TextField,
+    classmethod_only,
 )
+from playhouse.migrate import migrate as run_steps
 
 from ..db import BaseModel, MigrationGroup, utcnow
 from ..models import Estate, User
@@ -23,7 +28,69 @@ INCIDENT_CATEGORIES = ["安全隐患", "设施损坏", "可疑人员", "消防",
 FLAGS = ["迟到", "顺序错误", "过快", "超出范围", "重复", "离线补传", "时钟偏差"]
 
 
-class Checkpoint(BaseModel):
+class PatrolStructure(BaseModel):
+    """One row whose version goes up with every write to the patrol set-up (checkpoints,
+    routes, their stops, schedules, their guards), in the same transaction as the write.
+    A worker's cached set-up is good while this number is unchanged (services.structure)."""
+    version = IntegerField(default=0)
+
+
+def bump_structure():
+    (PatrolStructure.insert(id=1, version=1)
+     .on_conflict(conflict_target=[PatrolStructure.id],
+                  update={PatrolStructure.version: PatrolStructure.version + 1})
+     .execute())
+
+
+class _Bumping:
+    """A write query that bumps the structure version right after it ran."""
+
+    def _execute(self, database):
+        with database.atomic():
+            result = super()._execute(database)
+            bump_structure()
+        return result
+
+
+class _BumpingUpdate(_Bumping, ModelUpdate):
+    pass
+
+
+class _BumpingInsert(_Bumping, ModelInsert):
+    pass
+
+
+class _BumpingDelete(_Bumping, ModelDelete):
+    pass
+
+
+class StructureModel(BaseModel):
+    """Part of the patrol set-up: every write, however it is made (save, create, update,
+    insert, delete, delete_instance), bumps PatrolStructure.version in its transaction."""
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        return _BumpingUpdate(cls, cls._normalize_data(__data, update))
+
+    @classmethod
+    def insert(cls, __data=None, **insert):
+        return _BumpingInsert(cls, cls._normalize_data(__data, insert))
+
+    @classmethod
+    def insert_many(cls, rows, fields=None):
+        return _BumpingInsert(cls, insert=rows, columns=fields)
+
+    @classmethod
+    def insert_from(cls, query, fields):
+        columns = [getattr(cls, f) if isinstance(f, str) else f for f in fields]
+        return _BumpingInsert(cls, insert=query, columns=columns)
+
+    @classmethod_only
+    def delete(cls):
+        return _BumpingDelete(cls)
+
+
+class Checkpoint(StructureModel):
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     name = CharField(max_length=100)
     location = CharField(max_length=200, default="")
@@ -46,7 +113,7 @@ class Checkpoint(BaseModel):
         return None not in (self.latitude, self.longitude, self.radius_m)
 
 
-class Route(BaseModel):
+class Route(StructureModel):
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     name = CharField(max_length=100)
     enforce_order = BooleanField(default=True)
@@ -63,7 +130,7 @@ class Route(BaseModel):
                 .where(RouteStop.route == self).order_by(RouteStop.position)]
 
 
-class RouteStop(BaseModel):
+class RouteStop(StructureModel):
     route = ForeignKeyField(Route, backref="stops", on_delete="CASCADE")
     checkpoint = ForeignKeyField(Checkpoint, on_delete="CASCADE")
     position = IntegerField()
@@ -72,7 +139,7 @@ class RouteStop(BaseModel):
         indexes = ((("route", "checkpoint"), True),)
 
 
-class Schedule(BaseModel):
+class Schedule(StructureModel):
     """When a route is walked: fixed start times, or every N minutes within a span."""
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     route = ForeignKeyField(Route, on_delete="CASCADE")
@@ -92,7 +159,7 @@ class Schedule(BaseModel):
         return bool(self.every_minutes)
 
 
-class ScheduleGuard(BaseModel):
+class ScheduleGuard(StructureModel):
     schedule = ForeignKeyField(Schedule, backref="guard_rows", on_delete="CASCADE")
     user = ForeignKeyField(User, on_delete="CASCADE")
 
@@ -131,6 +198,9 @@ class Scan(BaseModel):
     distance_m = FloatField(null=True)
     flags = CharField(max_length=100, default="")  # "迟到,过快"
 
+    class Meta:  # covers the scan path's per-round, per-checkpoint first/last/late query
+        indexes = ((("round", "checkpoint", "scanned_at", "flags"), False),)
+
     @property
     def flag_list(self):
         return [f for f in self.flags.split(",") if f]
@@ -164,5 +234,16 @@ class IncidentComment(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+def _add_structure_version(migrator):
+    migrator.database.create_tables([PatrolStructure], safe=True)
+
+
+def _add_scan_marks_index(migrator):
+    run_steps(migrator.add_index("scan", ("round_id", "checkpoint_id", "scanned_at", "flags")))
+
+
 PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, ScheduleGuard,
-                                   Round, Scan, Incident, IncidentPhoto, IncidentComment])
+                                   Round, Scan, Incident, IncidentPhoto, IncidentComment,
+                                   PatrolStructure],
+                        [("0002_structure_version", _add_structure_version),
+                         ("0003_scan_marks_index", _add_scan_marks_index)])

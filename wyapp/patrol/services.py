@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import Case, IntegrityError, fn
 
-from ..db import db
+from ..db import Prepared, db
 from ..labels import current_label, issue_label
 from ..models import Estate, User, notify
 from .models import (
@@ -22,6 +22,7 @@ from .models import (
     Incident,
     IncidentComment,
     IncidentPhoto,
+    PatrolStructure,
     Round,
     Route,
     RouteStop,
@@ -177,24 +178,48 @@ class RoundView:
         return self.starts_at <= now < self.ends_at
 
 
-def schedules_for(estate, user=None):
-    """Active schedules of active routes; with `user`, only those the user may walk."""
-    query = (Schedule.select(Schedule, Route).join(Route)
-             .where(Schedule.estate == estate, Schedule.active, Route.active))
-    if user is not None:
-        named = ScheduleGuard.select(ScheduleGuard.schedule).where(ScheduleGuard.user == user)
-        query = query.where(Schedule.any_guard | Schedule.id.in_(named))
-    return list(query.order_by(Schedule.id))
+@dataclass
+class Structure:
+    """An estate's patrol set-up as the rounds need it, read at one structure version."""
+    version: int | None
+    schedules: list  # active schedules of active routes, route joined, by id
+    guards: dict  # {schedule id: {user ids named on it}}
+    stops: dict  # {route id: [active checkpoints in order]}, every route of the estate
 
 
-def route_checkpoints(route_ids):
-    """{route id: [active checkpoints in order]} in one query."""
+def structure(estate):
+    """The estate's set-up, cached per worker and database while PatrolStructure.version
+    stays the same: one one-row query per call instead of three joined ones. Every write
+    to the set-up bumps the version in its own transaction (models.StructureModel), and the
+    version is read before the set-up, so a cached set-up is never older than its version."""
+    version = (_version.first(1) or (None,))[0]
+    cache = db.obj.__dict__.setdefault("patrol_structure_cache", {})
+    cached = cache.get(estate.id)
+    if cached is not None and cached.version == version:
+        return cached
+    schedules = list(Schedule.select(Schedule, Route).join(Route)
+                     .where(Schedule.estate == estate, Schedule.active, Route.active)
+                     .order_by(Schedule.id))
+    guards = defaultdict(set)
+    for schedule_id, user_id in (ScheduleGuard.select(ScheduleGuard.schedule, ScheduleGuard.user)
+                                 .where(ScheduleGuard.schedule.in_([s.id for s in schedules]
+                                                                   or [0])).tuples()):
+        guards[schedule_id].add(user_id)
     stops = defaultdict(list)
     for stop in (RouteStop.select(RouteStop, Checkpoint).join(Checkpoint)
-                 .where(RouteStop.route.in_(list(route_ids)), Checkpoint.active)
+                 .switch(RouteStop).join(Route)
+                 .where(Route.estate == estate, Checkpoint.active)
                  .order_by(RouteStop.route, RouteStop.position)):
         stops[stop.route_id].append(stop.checkpoint)
-    return stops
+    cache[estate.id] = Structure(version, schedules, dict(guards), dict(stops))
+    return cache[estate.id]
+
+
+def schedules_for(estate, user=None, found=None):
+    """Active schedules of active routes; with `user`, only those the user may walk."""
+    found = found or structure(estate)
+    return [s for s in found.schedules
+            if user is None or s.any_guard or user.id in found.guards.get(s.id, ())]
 
 
 @dataclass
@@ -205,14 +230,20 @@ class ScanMark:
     flag_list: list
 
 
-def rounds_between(estate, start, end, user=None, schedules=None, marks_only=False):
+def rounds_between(estate, start, end, user=None, schedules=None, marks_only=False,
+                   checkpoint=None):
     """Every round whose window overlaps [start, end), oldest first, with rows and scans.
 
     marks_only: instead of every Scan, each checkpoint's first and last scan as ScanMarks
     (aggregated in SQL), so recording a scan costs the same however many a round holds.
+    checkpoint: only the rounds whose route has this checkpoint.
     """
-    schedules = schedules if schedules is not None else schedules_for(estate, user)
-    stops = route_checkpoints({s.route_id for s in schedules})
+    found = structure(estate)
+    schedules = schedules if schedules is not None else schedules_for(estate, user, found)
+    stops = {r: list(cps) for r, cps in found.stops.items()}  # fresh lists: found is shared
+    if checkpoint is not None:
+        schedules = [s for s in schedules
+                     if any(c.id == checkpoint.id for c in stops.get(s.route_id, ()))]
     zone = zone_of(estate)
     views = {}
     for schedule in schedules:
@@ -220,9 +251,7 @@ def rounds_between(estate, start, end, user=None, schedules=None, marks_only=Fal
             views[(schedule.id, begins)] = RoundView(schedule, begins, ends,
                                                       stops.get(schedule.route_id, []))
     by_id = {s.id: s for s in schedules}
-    rows = list(Round.select().where(Round.estate == estate, Round.starts_at < end,
-                                     Round.ends_at > start,
-                                     Round.schedule.in_(list(by_id) or [0])))
+    rows = _stored_rounds(estate, end, start, list(by_id) or [0])
     for row in rows:  # a stored round whose schedule has since changed still shows
         view = views.get((row.schedule_id, row.starts_at))
         if view is None:
@@ -241,12 +270,20 @@ def rounds_between(estate, start, end, user=None, schedules=None, marks_only=Fal
     return sorted(views.values(), key=lambda v: (v.starts_at, v.schedule.id))
 
 
+_version = Prepared(lambda one: PatrolStructure.select(PatrolStructure.version)
+                    .where(PatrolStructure.id == one).tuples())
+_stored_rounds = Prepared(lambda estate, end, start, schedule_ids: Round.select().where(
+    Round.estate == estate, Round.starts_at < end, Round.ends_at > start,
+    Round.schedule.in_(schedule_ids)))
+_LATE = Case(None, [(Scan.flags.contains("迟到"), 1)], 0)
+_marks = Prepared(lambda round_ids: Scan.select(
+    Scan.round, Scan.checkpoint, fn.MIN(Scan.scanned_at).alias("first"),
+    fn.MAX(Scan.scanned_at).alias("last"), fn.MIN(_LATE).alias("late"))
+    .where(Scan.round.in_(round_ids)).group_by(Scan.round, Scan.checkpoint).namedtuples())
+
+
 def _attach_marks(by_row):
-    late = Case(None, [(Scan.flags.contains("迟到"), 1)], 0)
-    for r in (Scan.select(Scan.round, Scan.checkpoint, fn.MIN(Scan.scanned_at).alias("first"),
-                          fn.MAX(Scan.scanned_at).alias("last"), fn.MIN(late).alias("late"))
-              .where(Scan.round.in_(list(by_row))).group_by(Scan.round, Scan.checkpoint)
-              .namedtuples()):
+    for r in _marks(list(by_row)):
         flags = ["迟到"] if r.late else []
         for at in sorted({r.first, r.last}):
             by_row[r.round].scans.append(ScanMark(r.checkpoint, at, flags))
@@ -334,7 +371,7 @@ def effective_time(now, device_at):
 def round_for(estate, checkpoint, user, at):
     """The round a scan at `at` counts for: an open window first, else the last ended one."""
     views = [v for v in rounds_between(estate, at - LATE_AFTER, at + timedelta(minutes=1), user,
-                                       marks_only=True)
+                                       marks_only=True, checkpoint=checkpoint)
              if any(c.id == checkpoint.id for c in v.checkpoints)]
     current = [v for v in views if v.is_current(at)]
     if current:
@@ -373,6 +410,9 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
                 longitude=None, accuracy=None, queued=False, clock_skew=None):
     """Record one scan, exactly once per client id. Returns (scan, view, created).
 
+    The unique client id decides: the insert of a replayed id fails and the first scan is
+    returned unchanged (nothing of the replay is kept), with no lookup before each insert.
+
     `queued`: replayed from the phone's offline queue (flagged 离线补传). `clock_skew`:
     server minus phone clock measured when it was sent; beyond 5 minutes the scan is
     flagged 时钟偏差 and its device time is corrected by the skew before it picks a round.
@@ -380,10 +420,10 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
     client_id = (client_id or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9._:-]{8,64}", client_id):
         raise PatrolError("打卡编号无效，请刷新页面后重试。")
-    existing = Scan.get_or_none(Scan.client_id == client_id)
-    if existing is not None:
-        return _replayed(existing, user)
     if not checkpoint.active:
+        existing = Scan.get_or_none(Scan.client_id == client_id)
+        if existing is not None:
+            return _replayed(existing, user)
         raise PatrolError("这个巡更点已停用，本次不记录。")
     clock_suspect = clock_skew is not None and abs(clock_skew) > CLOCK_TOLERANCE
     at = effective_time(now, device_at + clock_skew if clock_suspect and device_at else device_at)
@@ -393,17 +433,15 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
         flags.append("离线补传")
     if clock_suspect:
         flags.append("时钟偏差")
-    with db.atomic():
-        row = ensure_round(view) if view is not None else None
-        try:
-            with db.atomic():
-                scan = Scan.create(estate=estate, checkpoint=checkpoint, user=user, round=row,
-                                   client_id=client_id, scanned_at=at, server_at=now,
-                                   device_at=device_at, latitude=latitude, longitude=longitude,
-                                   accuracy_m=accuracy, distance_m=distance,
-                                   flags=",".join(flags))
-        except IntegrityError:  # the same key raced in from a retry
-            return _replayed(Scan.get(Scan.client_id == client_id), user)
+    try:
+        with db.atomic():
+            row = ensure_round(view) if view is not None else None
+            scan = Scan.create(estate=estate, checkpoint=checkpoint, user=user, round=row,
+                               client_id=client_id, scanned_at=at, server_at=now,
+                               device_at=device_at, latitude=latitude, longitude=longitude,
+                               accuracy_m=accuracy, distance_m=distance, flags=",".join(flags))
+    except IntegrityError:  # the key is taken: a replay (all of it, round row too, rolled back)
+        return _replayed(Scan.get(Scan.client_id == client_id), user)
     if view is not None:
         view.scans.append(scan)
     return scan, view, True

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, estate_required, role_required
-from ..db import utcnow
+from ..db import Prepared, utcnow
 from ..labels import current_label
 from ..offline import action_meta, keep_offline, reject_reason
 from ..web import render
@@ -16,6 +16,9 @@ from .forms import ScanForm
 from .models import Checkpoint, Incident
 
 bp = Blueprint("patrol", __name__, url_prefix="/patrol")
+
+_checkpoint = Prepared(lambda checkpoint_id, estate_id: Checkpoint.select().where(
+    Checkpoint.id == checkpoint_id, Checkpoint.estate == estate_id).limit(1))
 
 LEADS = ("supervisor", "manager")
 WALKERS = ("guard", "supervisor", "manager")
@@ -31,8 +34,7 @@ def checkpoint_label(label):
     """A scanned checkpoint label: GET shows the checkpoint and one 打卡 button, POST records."""
     if not current_user.has_role(*WALKERS):
         abort(403, "只有秩序维护员和主管可以巡更打卡。")
-    checkpoint = Checkpoint.get_or_none(Checkpoint.id == label.target_id,
-                                        Checkpoint.estate == label.estate_id)
+    checkpoint = _checkpoint.first(label.target_id, label.estate_id)
     if checkpoint is None or not checkpoint.active:
         return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, inactive=True), 410
     if request.method == "POST":
@@ -45,22 +47,25 @@ def checkpoint_label(label):
 
 
 def record_scan(label, checkpoint):
-    form = ScanForm()  # CSRF is checked app-wide; every value below is parsed defensively
-    key = request.headers.get("Idempotency-Key") or form.client_id.data
+    # CSRF is checked app-wide; every value below is parsed defensively. The ScanForm's
+    # fields are plain hidden inputs, read straight from the post; the form itself is only
+    # built when the page is shown again.
+    posted = request.form
+    key = request.headers.get("Idempotency-Key") or posted.get("client_id")
     now = utcnow()
     meta = action_meta(now)
     try:
         scan, view, created = services.record_scan(
             current_estate(), checkpoint, current_user, key, now,
             device_at=services.parse_device_time(
-                request.headers.get("X-Device-Time") or form.device_time.data),
-            latitude=services.parse_coordinate(form.latitude.data, 90),
-            longitude=services.parse_coordinate(form.longitude.data, 180),
-            accuracy=services.parse_coordinate(form.accuracy.data, 100000),
+                request.headers.get("X-Device-Time") or posted.get("device_time")),
+            latitude=services.parse_coordinate(posted.get("latitude"), 90),
+            longitude=services.parse_coordinate(posted.get("longitude"), 180),
+            accuracy=services.parse_coordinate(posted.get("accuracy"), 100000),
             queued=meta.queued, clock_skew=meta.clock_skew)
     except services.PatrolError as error:
         response = current_app.make_response((render(
-            "patrol/scan.html", "scan_box", checkpoint=checkpoint, form=form, label=label,
+            "patrol/scan.html", "scan_box", checkpoint=checkpoint, form=ScanForm(), label=label,
             error=error.message, now=utcnow()), 409))
         return reject_reason(response, error.message)
     return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, scan=scan, view=view,
