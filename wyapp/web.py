@@ -75,6 +75,7 @@ def init_app(app):
         badges = {i.endpoint: i.badge(current_user, estate) for i in nav
                   if i.badge and estate is not None}
         return {"ROLES": ROLES, "estate": estate, "nav": nav, "nav_badges": badges,
+                "my_estates": list(current_user.estates()) if estate else [],
                 "unread": Notification.unread_count(current_user, estate) if estate else 0}
 
     @app.errorhandler(CSRFError)
