@@ -1,6 +1,7 @@
 """Browser tests: the app served on a free port, driven in Debian's Chromium at 360×780."""
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,21 @@ def screenshot(page, name):
 def assert_no_horizontal_scroll(page):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"page is {width}px wide at a 360px viewport"
+
+
+def wait_for(predicate, timeout=30):
+    """Poll `predicate` (server-side state the phone changes) until true or `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return predicate()
+
+
+def controlled_by_worker(page, url):
+    """Open `url` and reload it once the service worker is ready, so it controls the page."""
+    page.goto(url)
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")

@@ -5,7 +5,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import controlled_by_worker, screenshot, wait_for
 from wyapp.db import db
 from wyapp.gate.models import Visit
 from wyapp.inspection.models import Equipment, Sheet, SheetAnswer
@@ -18,20 +18,8 @@ def app(make_app):
     return make_app(WTF_CSRF_ENABLED=True)
 
 
-def _wait_for(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return predicate()
 
 
-def _controlled(page, url):
-    page.goto(url)
-    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
 def _visits(app, name):
@@ -42,7 +30,7 @@ def _visits(app, name):
 def test_visitor_registered_without_signal_arrives_once(phone_login, live_server, context,
                                                         app):
     page = phone_login("gate")
-    _controlled(page, f"{live_server}/gate/")
+    controlled_by_worker(page, f"{live_server}/gate/")
     context.set_offline(True)  # the booth's Wi-Fi drops with the page open
     page.get_by_label("访客姓名").fill("离线访客")
     page.get_by_label("手机号").fill("13700001234")
@@ -55,7 +43,7 @@ def test_visitor_registered_without_signal_arrives_once(phone_login, live_server
     assert _visits(app, "离线访客") == 0
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    assert _wait_for(lambda: _visits(app, "离线访客") == 1)
+    assert wait_for(lambda: _visits(app, "离线访客") == 1)
     expect(page.locator("[data-queue-badge]")).to_be_hidden(timeout=20000)
     time.sleep(1)
     assert _visits(app, "离线访客") == 1
@@ -69,7 +57,7 @@ def test_inspection_sheet_submitted_without_signal_arrives_once(phone_login, liv
     page.goto(f"{live_server}/c/{token}")
     page.get_by_role("button", name="开始日检").first.click()
     expect(page.get_by_role("button", name="提交日检记录")).to_be_visible()
-    _controlled(page, page.url)  # the draft sheet is kept on the phone
+    controlled_by_worker(page, page.url)  # the draft sheet is kept on the phone
     sheet_url = page.url
     context.set_offline(True)
     page.goto(sheet_url)  # reopened in the pump room, from the phone's copy
@@ -89,7 +77,7 @@ def test_inspection_sheet_submitted_without_signal_arrives_once(phone_login, liv
         with app.app_context(), db.connection_context():
             return Sheet.get_by_id(sheet_id).status == "已提交"
 
-    assert _wait_for(submitted)
+    assert wait_for(submitted)
     with app.app_context(), db.connection_context():
         answers = {a.item.label: a.value for a in
                    SheetAnswer.select().where(SheetAnswer.sheet == sheet_id)}

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import controlled_by_worker, screenshot, wait_for
 from tests.browser.test_scanner import _camera_page
 from wyapp.db import db
 from wyapp.labels import current_label, issue_label
@@ -34,25 +34,15 @@ def _new_incidents(app):
                 for i in Incident.select().where(Incident.client_id.is_null(False))]
 
 
-def _wait_for(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return predicate()
 
 
 def _ready_for_the_shift(page, live_server, expected_pages):
     """Logged in, controlled by the service worker, the shift's pages kept on the phone."""
-    page.goto(f"{live_server}/")
-    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    controlled_by_worker(page, f"{live_server}/")
     page.evaluate("() => { sessionStorage.clear(); window.dispatchEvent(new Event('online')); }")
     wanted = len(page.evaluate("async () => (await (await fetch('/offline/pages')).json()).urls"))
     assert wanted >= expected_pages
-    assert _wait_for(lambda: page.evaluate(
+    assert wait_for(lambda: page.evaluate(
         "async () => (await (await caches.open('wyapp-pages')).keys()).length") >= wanted, 20)
 
 
@@ -105,7 +95,7 @@ def test_offline_scans_and_incident_arrive_exactly_once(phone_login, live_server
     assert _new_scans(app) == [] and _new_incidents(app) == []
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    assert _wait_for(lambda: len(_new_scans(app)) == 3 and len(_new_incidents(app)) == 1)
+    assert wait_for(lambda: len(_new_scans(app)) == 3 and len(_new_incidents(app)) == 1)
     expect(page.locator("[data-queue-badge]")).to_be_hidden(timeout=20000)
     scans = _new_scans(app)
     assert [s.checkpoint_id for s in scans] == [p for p, _, _ in points]
@@ -144,8 +134,8 @@ def test_interrupted_replay_is_retried_exactly_once(phone_login, live_server, co
     app.wsgi_app = lose_second_reply
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    assert _wait_for(lambda: len(posts) >= 2)
-    assert _wait_for(lambda: len(_new_scans(app)) == 3, 40)
+    assert wait_for(lambda: len(posts) >= 2)
+    assert wait_for(lambda: len(_new_scans(app)) == 3, 40)
     expect(page.locator("[data-queue-badge]")).to_be_hidden(timeout=20000)
     assert len(posts) == 4  # the lost one was sent again, and recorded once
     assert [s.checkpoint_id for s in _new_scans(app)] == [p for p, _, _ in points]

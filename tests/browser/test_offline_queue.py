@@ -8,7 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from peewee import BooleanField, CharField, DateTimeField, IntegrityError
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import controlled_by_worker, screenshot, wait_for
 from wyapp.db import BaseModel, db, utcnow
 from wyapp.offline import action_meta, reject_reason
 
@@ -85,20 +85,8 @@ def _rows(app):
         return list(Tally.select().order_by(Tally.id))
 
 
-def _wait_for(predicate, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
-def _controlled(page, url):
-    page.goto(url)
-    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
 def _act_offline(page, live_server, note):
@@ -110,7 +98,7 @@ def _act_offline(page, live_server, note):
 def test_offline_actions_replay_in_order_exactly_once(phone_login, live_server, context, app):
     page = phone_login("guard")
     for note in ("一", "二", "三"):  # visited online, so kept for use without signal
-        _controlled(page, f"{live_server}/t/form?note={note}")
+        controlled_by_worker(page, f"{live_server}/t/form?note={note}")
     context.set_offline(True)
     for note in ("一", "二", "三"):
         _act_offline(page, live_server, note)
@@ -122,7 +110,7 @@ def test_offline_actions_replay_in_order_exactly_once(phone_login, live_server, 
     FAIL_ONCE_AFTER_COMMIT.add("二")  # the reply to the 2nd is lost after it was saved
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    assert _wait_for(lambda: len(_rows(app)) == 3 and not FAIL_ONCE_AFTER_COMMIT, 30), \
+    assert wait_for(lambda: len(_rows(app)) == 3 and not FAIL_ONCE_AFTER_COMMIT, 30), \
         [r.note for r in _rows(app)]
     page.evaluate("() => navigator.serviceWorker.controller.postMessage({type: 'flush'})")
     expect(page.locator("[data-queue-badge]")).to_be_hidden(timeout=15000)
@@ -134,7 +122,7 @@ def test_offline_actions_replay_in_order_exactly_once(phone_login, live_server, 
 
 def test_double_tap_online_is_one_action(phone_login, live_server, app):
     page = phone_login("guard")
-    _controlled(page, f"{live_server}/t/form?note=双击")
+    controlled_by_worker(page, f"{live_server}/t/form?note=双击")
     page.evaluate("""() => { const b = document.querySelector('button');
                              b.click(); b.click(); b.click(); }""")
     expect(page.locator("#out")).to_contain_text("已记录 双击")
@@ -145,7 +133,7 @@ def test_double_tap_online_is_one_action(phone_login, live_server, app):
 
 def test_rejected_action_stays_with_its_reason(phone_login, live_server, context, app):
     page = phone_login("guard")
-    _controlled(page, f"{live_server}/t/form?note=refused")
+    controlled_by_worker(page, f"{live_server}/t/form?note=refused")
     context.set_offline(True)
     _act_offline(page, live_server, "refused")
     context.set_offline(False)
@@ -161,7 +149,7 @@ def test_rejected_action_stays_with_its_reason(phone_login, live_server, context
 
 def test_logout_warns_when_the_queue_is_not_empty(phone_login, live_server, context):
     page = phone_login("guard")
-    _controlled(page, f"{live_server}/t/form?note=refused")
+    controlled_by_worker(page, f"{live_server}/t/form?note=refused")
     context.set_offline(True)
     _act_offline(page, live_server, "refused")
     context.set_offline(False)

@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
+from tests.browser.conftest import assert_no_horizontal_scroll, controlled_by_worker, screenshot
 
 ROLES = ["admin", "manager", "supervisor", "guard", "gate", "engineer", "desk"]
 
@@ -66,9 +66,7 @@ def test_change_password_inline_with_htmx_and_csrf_header(phone_login, live_serv
 
 def test_offline_page_when_there_is_no_signal(phone_login, live_server, context):
     page = phone_login("guard")
-    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    page.reload()  # from now on the page is controlled by the worker
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    controlled_by_worker(page, page.url)
     context.set_offline(True)
     page.goto(f"{live_server}/me")
     expect(page.get_by_role("heading", name="当前没有网络")).to_be_visible()
