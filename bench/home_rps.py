@@ -5,15 +5,16 @@ and hit by the same client (8 threads, new connection per request) for the same 
 the ratio home/bare says what the app's own work (session, user, estate, nav, panels,
 template) costs, whatever the machine. Run: `make bench` (or python bench/home_rps.py).
 """
-import http.client
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_client import login, request  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("BENCH_SECONDS", 5))
@@ -33,34 +34,12 @@ def make_app():
     return app
 
 
-def _request(port, path, cookie=None, method="GET", body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    all_headers = {"Cookie": cookie} if cookie else {}
-    all_headers.update(headers or {})
-    conn.request(method, path, body=body, headers=all_headers)
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response, data
-
-
-def login(port):
-    response, page = _request(port, "/login")
-    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    body = b"csrf_token=" + token + b"&username=guard&password=wyapp-demo"
-    response, _ = _request(port, "/login", cookie, "POST", body,
-                           {"Content-Type": "application/x-www-form-urlencoded"})
-    assert response.status == 302, response.status
-    return response.getheader("Set-Cookie").split(";")[0]
-
-
 def hammer(port, path, cookie):
     done, errors, stop = [0], [0], time.monotonic() + SECONDS
 
     def worker():
         while time.monotonic() < stop:
-            response, _ = _request(port, path, cookie)
+            response, _ = request(port, path, cookie)
             if response.status == 200:
                 done[0] += 1
             else:
@@ -88,11 +67,11 @@ def main():
     try:
         for _ in range(100):
             try:
-                _request(port, "/healthz")
+                request(port, "/healthz")
                 break
             except OSError:
                 time.sleep(0.1)
-        cookie = login(port)
+        cookie, _ = login(port)
         hammer(port, "/bench/bare", None)  # warm-up
         bare, bare_errors = hammer(port, "/bench/bare", None)
         home, home_errors = hammer(port, "/", cookie)

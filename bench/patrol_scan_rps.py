@@ -8,9 +8,7 @@ session, estate check, label lookup, round computation, flags and the insert.
 Target: scans keep ≥ 50 % of the bare rate, with zero errors.
 Run: python bench/patrol_scan_rps.py
 """
-import http.client
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -19,11 +17,13 @@ import time
 import uuid
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_client import FORM, login, request  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
 CLIENTS = 50
 PORT = int(os.environ.get("BENCH_PORT", 5098))
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def make_app():
@@ -48,31 +48,6 @@ def make_app():
         return "ok"
 
     return app
-
-
-def _request(path, cookie=None, method="GET", body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    all_headers = {"Cookie": cookie} if cookie else {}
-    all_headers.update(headers or {})
-    conn.request(method, path, body=body, headers=all_headers)
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response, data
-
-
-def login():
-    response, page = _request("/login")
-    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    body = b"csrf_token=" + token + b"&username=guard&password=wyapp-demo"
-    response, _ = _request("/login", cookie, "POST", body, FORM)
-    assert response.status == 302, response.status
-    cookie = response.getheader("Set-Cookie").split(";")[0]
-    response, home = _request("/", cookie)
-    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]  # now with the secret
-    csrf = re.search(rb'name="csrf-token" content="([^"]+)"', home).group(1).decode()
-    return cookie, csrf
 
 
 def label_tokens():
@@ -130,15 +105,15 @@ def main():
     try:
         for _ in range(200):
             try:
-                _request("/healthz")
+                request(PORT, "/healthz")
                 break
             except OSError:
                 time.sleep(0.1)
-        cookie, csrf = login()
+        cookie, csrf = login(PORT)
         counter = [0]
 
         def bare():
-            response, _ = _request("/bench/bare", None, "POST", b"", FORM)
+            response, _ = request(PORT, "/bench/bare", None, "POST", b"", FORM)
             return response.status == 200
 
         def scan():
@@ -146,7 +121,7 @@ def main():
             key = uuid.uuid4().hex
             body = (f"client_id={key}&latitude=31.2304&longitude=121.4737&accuracy=15"
                     f"&device_time={int(time.time() * 1000)}").encode()
-            response, page = _request(f"/c/{tokens[counter[0] % len(tokens)]}", cookie, "POST",
+            response, page = request(PORT, f"/c/{tokens[counter[0] % len(tokens)]}", cookie, "POST",
                                       body, {**FORM, "X-CSRFToken": csrf, "HX-Request": "true",
                                              "Idempotency-Key": key})
             if os.environ.get("BENCH_DEBUG"):
