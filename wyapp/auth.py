@@ -35,6 +35,15 @@ def load_user(user_id):
     return user
 
 
+SESSION_ENDED = "登录已过期，请重新登录后点“重试”。"
+
+
+def reject_reason(response, message):
+    """Say why an action was refused, so a copy queued on a phone can show it (offline.py)."""
+    response.headers["X-Reject-Reason"] = quote(message)
+    return response
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send the whole page to login, also when the request came from htmx."""
@@ -42,8 +51,7 @@ def unauthorized():
     if getattr(request, "htmx", False):
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
-        response.headers["X-Reject-Reason"] = quote("登录已过期，请重新登录后点“重试”。")
-        return response
+        return reject_reason(response, SESSION_ENDED)
     return redirect(target)
 
 

@@ -6,12 +6,12 @@ view for it with Feature(label_kinds={kind: view}), and /c/<token> dispatches to
 Re-issuing a label retires the old token: scanning it then says so, and records nothing.
 """
 import secrets
-from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, g, render_template, request, session
 from flask_login import current_user, login_required
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
+from .auth import reject_reason
 from .db import BaseModel, MigrationGroup, Prepared, db, utcnow
 from .features import Feature
 from .models import Estate
@@ -67,10 +67,8 @@ bp = Blueprint("labels", __name__)
 
 
 def _refuse(title, message, status):
-    response = current_app.make_response(
-        (render_template("labels/refused.html", title=title, message=message), status))
-    response.headers["X-Reject-Reason"] = quote(message)
-    return response
+    return reject_reason(current_app.make_response(
+        (render_template("labels/refused.html", title=title, message=message), status)), message)
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])

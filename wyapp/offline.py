@@ -8,13 +8,13 @@ in IndexedDB when there is no signal and replays them in order, exactly once.
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from .auth import current_estate, role_required
+from .auth import SESSION_ENDED, current_estate, reject_reason, role_required
 from .db import utcnow
 from .features import Feature, NavItem
 from .web import render
@@ -68,12 +68,6 @@ def keep_offline(response):
     return response
 
 
-def reject_reason(response, message):
-    """Say why an action was refused, so a queued copy can show it on the phone."""
-    response.headers["X-Reject-Reason"] = quote(message)
-    return response
-
-
 bp = Blueprint("offline", __name__)
 
 
@@ -81,7 +75,7 @@ bp = Blueprint("offline", __name__)
 def csrf_token():
     """A fresh CSRF token for replaying queued actions; 401 when the session has ended."""
     if not current_user.is_authenticated:
-        return reject_reason(jsonify(error="login"), "登录已过期，请重新登录后点“重试”。"), 401
+        return reject_reason(jsonify(error="login"), SESSION_ENDED), 401
     response = jsonify(token=generate_csrf(), username=current_user.username)
     response.headers["Cache-Control"] = "no-store"
     return response

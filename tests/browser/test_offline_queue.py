@@ -9,8 +9,9 @@ from peewee import BooleanField, CharField, DateTimeField, IntegrityError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import controlled_by_worker, screenshot, wait_for
+from wyapp.auth import reject_reason
 from wyapp.db import BaseModel, db, utcnow
-from wyapp.offline import action_meta, reject_reason
+from wyapp.offline import action_meta
 
 
 class Tally(BaseModel):

@@ -37,3 +37,36 @@ def test_healthz_reports_a_broken_database(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+
+
+def test_csrf_token_for_replay(client, login):
+    from urllib.parse import unquote
+
+    refused = client.get("/csrf-token")
+    assert refused.status_code == 401
+    assert unquote(refused.headers["X-Reject-Reason"]).startswith("登录已过期")
+    data = login("guard").get("/csrf-token").get_json()
+    assert data["username"] == "guard" and len(data["token"]) > 20
+
+
+def test_offline_pages_of_a_guard_and_a_gate(login):
+    guard = login("guard").get("/offline/pages").get_json()["urls"]
+    assert "/scan" in guard and "/patrol/" in guard and "/patrol/incidents/new" in guard
+    assert sum(u.startswith("/c/") for u in guard) == 12  # every active checkpoint label
+    assert login("gate").get("/offline/pages").get_json()["urls"] == []
+
+
+def test_action_meta_reads_key_and_clocks(app):
+    from datetime import datetime
+
+    from wyapp.offline import action_meta
+
+    headers = {"Idempotency-Key": "k-abc-123456", "X-Device-Time": "2026-11-25T02:00:00+08:00",
+               "X-Device-Now": "2026-11-24T18:10:00Z", "X-Queued": "1"}
+    with app.test_request_context("/", method="POST", headers=headers):
+        meta = action_meta(now=datetime(2026, 11, 24, 18, 20))
+    assert meta.key == "k-abc-123456" and meta.queued
+    assert meta.device_time == datetime(2026, 11, 24, 18, 0)
+    assert meta.clock_skew.total_seconds() == 600 and meta.clock_suspect
+    with app.test_request_context("/", method="POST", headers={"Idempotency-Key": "x y"}):
+        assert action_meta().key is None and not action_meta().queued

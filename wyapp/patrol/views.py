@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 
-from ..auth import current_estate, estate_required, role_required
+from ..auth import current_estate, estate_required, reject_reason, role_required
 from ..db import Prepared, utcnow
 from ..labels import current_label
-from ..offline import action_meta, keep_offline, reject_reason
+from ..offline import action_meta, keep_offline
 from ..web import render
 from . import services
 from .forms import ScanForm
