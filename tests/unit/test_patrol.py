@@ -161,6 +161,19 @@ def test_outside_geofence(world):
     assert "超出范围" not in no_fix.flag_list  # no GPS in the basement: nothing to judge
 
 
+def test_queued_scan_with_a_wrong_clock_keeps_its_round_by_corrected_time(world):
+    """A phone 70 min slow: its 22:05 says 20:55; the skew measured at sync puts it back."""
+    record, view, _ = scan(world, world.points[0], local(10, 23, 30),
+                           device_at=local(10, 20, 55), queued=True,
+                           clock_skew=timedelta(minutes=70))
+    assert record.scanned_at == local(10, 22, 5) and record.device_at == local(10, 20, 55)
+    assert view.starts_at == local(10, 22)
+    assert record.flag_list == ["离线补传", "时钟偏差"]
+    fine, _, _ = scan(world, world.points[1], local(10, 22, 20), key="fine-key-1",
+                      device_at=local(10, 22, 10), queued=True, clock_skew=timedelta(seconds=40))
+    assert fine.flag_list == ["离线补传"] and fine.scanned_at == local(10, 22, 10)
+
+
 def test_duplicate_in_one_round(world):
     scan(world, world.points[0], local(10, 22, 5))
     record, view, created = scan(world, world.points[0], local(10, 22, 9))
