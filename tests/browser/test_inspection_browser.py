@@ -28,6 +28,10 @@ def test_engineer_scans_fills_and_submits_on_a_phone(phone_login, live_server, e
     expect(page.get_by_role("button", name="全部正常")).to_be_visible()
     page.get_by_role("button", name="全部正常").click()
     expect(page.locator("input[value='正常']:checked")).to_have_count(4)
+    # the swapped-in rows get their htmx triggers once settled; a person never types faster
+    page.wait_for_function("""() => [...document.querySelectorAll('.sheet-item')]
+        .every((row) => row['htmx-internal-data'] && row['htmx-internal-data'].initHash)
+        && !document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request')""")
     temperature = page.get_by_label("机房温度")
     expect(temperature).to_have_attribute("inputmode", "decimal")
     temperature.fill("46")
