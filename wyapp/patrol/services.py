@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from peewee import Case, IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from ..db import Prepared, db
 from ..labels import current_label, issue_label
@@ -230,13 +230,11 @@ class ScanMark:
     flag_list: list
 
 
-def rounds_between(estate, start, end, user=None, schedules=None, marks_only=False,
-                   checkpoint=None):
+def rounds_between(estate, start, end, user=None, schedules=None, scans=True, checkpoint=None):
     """Every round whose window overlaps [start, end), oldest first, with rows and scans.
 
-    marks_only: instead of every Scan, each checkpoint's first and last scan as ScanMarks
-    (aggregated in SQL), so recording a scan costs the same however many a round holds.
-    checkpoint: only the rounds whose route has this checkpoint.
+    scans=False: leave each round's scans empty (round_for attaches marks to the one it
+    picks). checkpoint: only the rounds whose route has this checkpoint.
     """
     found = structure(estate)
     schedules = schedules if schedules is not None else schedules_for(estate, user, found)
@@ -259,14 +257,11 @@ def rounds_between(estate, start, end, user=None, schedules=None, marks_only=Fal
                 by_id[row.schedule_id], row.starts_at, row.ends_at,
                 stops.get(by_id[row.schedule_id].route_id, []))
         view.row = row
-    if rows:
+    if rows and scans:
         by_row = {v.row.id: v for v in views.values() if v.row is not None}
-        if marks_only:
-            _attach_marks(by_row)
-        else:
-            for scan in (Scan.select(Scan, User).join(User)
+        for scan in (Scan.select(Scan, User).join(User)
                          .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
-                by_row[scan.round_id].scans.append(scan)
+            by_row[scan.round_id].scans.append(scan)
     return sorted(views.values(), key=lambda v: (v.starts_at, v.schedule.id))
 
 
@@ -275,20 +270,47 @@ _version = Prepared(lambda one: PatrolStructure.select(PatrolStructure.version)
 _stored_rounds = Prepared(lambda estate, end, start, schedule_ids: Round.select().where(
     Round.estate == estate, Round.starts_at < end, Round.ends_at > start,
     Round.schedule.in_(schedule_ids)))
-_LATE = Case(None, [(Scan.flags.contains("迟到"), 1)], 0)
-_marks = Prepared(lambda round_ids: Scan.select(
-    Scan.round, Scan.checkpoint, fn.MIN(Scan.scanned_at).alias("first"),
-    fn.MAX(Scan.scanned_at).alias("last"), fn.MIN(_LATE).alias("late"))
-    .where(Scan.round.in_(round_ids)).group_by(Scan.round, Scan.checkpoint).namedtuples())
+_Earlier = Scan.alias()
 
 
-def _attach_marks(by_row):
-    for r in _marks(list(by_row)):
-        flags = ["迟到"] if r.late else []
-        for at in sorted({r.first, r.last}):
-            by_row[r.round].scans.append(ScanMark(r.checkpoint, at, flags))
+def _scan_time(aggregate, *where):
+    """One scalar subquery over the (round, checkpoint, scanned_at) index: O(log n) rows."""
+    return (_Earlier.select(aggregate(_Earlier.scanned_at))
+            .where(_Earlier.round == Round.id, _Earlier.checkpoint == Checkpoint.id, *where))
+
+
+_marks = Prepared(lambda round_ids, checkpoint_ids: Round.select(
+    Round.id, Checkpoint.id,
+    _scan_time(fn.MIN).alias("first"),
+    _scan_time(fn.MIN, _Earlier.scanned_at >= Round.starts_at,
+               _Earlier.scanned_at < Round.ends_at).alias("first_in_window"),
+    _scan_time(fn.MAX).alias("last"))
+    .join(Checkpoint, JOIN.CROSS)
+    .where(Round.id.in_(round_ids), Checkpoint.id.in_(checkpoint_ids)).tuples())
+
+
+def _attach_marks(views):
+    """Give each stored round in `views` what a new scan is judged against: per checkpoint
+    its first scan, its first scan inside the window and its last, as ScanMarks. Three
+    index lookups per checkpoint, so a round with thousands of scans costs what one with
+    six does. A scan is late exactly when it falls outside its round's window (scan_flags),
+    so the window decides which marks count as 迟到."""
+    by_row = {v.row.id: v for v in views if v.row is not None}
+    if not by_row:
+        return
+    checkpoint_ids = sorted({c.id for v in by_row.values() for c in v.checkpoints})
+    for round_id, checkpoint_id, *times in _marks(list(by_row), checkpoint_ids):
+        view = by_row[round_id]
+        for at in sorted({_as_datetime(t) for t in times if t is not None}):
+            late = [] if view.starts_at <= at < view.ends_at else ["迟到"]
+            view.scans.append(ScanMark(checkpoint_id, at, late))
     for view in by_row.values():
         view.scans.sort(key=lambda m: m.scanned_at)
+
+
+def _as_datetime(value):
+    """An aggregate of a DateTimeField comes back from SQLite as text."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def guard_rounds(estate, user, now, upcoming=2):
@@ -369,16 +391,17 @@ def effective_time(now, device_at):
 
 
 def round_for(estate, checkpoint, user, at):
-    """The round a scan at `at` counts for: an open window first, else the last ended one."""
+    """The round a scan at `at` counts for: an open window first (one where the checkpoint
+    is still to scan, if several are open), else the last ended one; None when no window
+    of the last 12 hours has the checkpoint. The round comes with its marks (ScanMark)."""
     views = [v for v in rounds_between(estate, at - LATE_AFTER, at + timedelta(minutes=1), user,
-                                       marks_only=True, checkpoint=checkpoint)
+                                       scans=False, checkpoint=checkpoint)
              if any(c.id == checkpoint.id for c in v.checkpoints)]
     current = [v for v in views if v.is_current(at)]
-    if current:
-        fresh = [v for v in current if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
-        return (fresh or current)[0]
-    ended = [v for v in views if v.ends_at <= at]
-    return ended[-1] if ended else None
+    candidates = current or [v for v in views if v.ends_at <= at][-1:]
+    _attach_marks(candidates)
+    fresh = [v for v in candidates if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
+    return (fresh or candidates or [None])[0]
 
 
 def scan_flags(view, checkpoint, at, latitude=None, longitude=None):
@@ -436,15 +459,24 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
     try:
         with db.atomic():
             row = ensure_round(view) if view is not None else None
-            scan = Scan.create(estate=estate, checkpoint=checkpoint, user=user, round=row,
-                               client_id=client_id, scanned_at=at, server_at=now,
-                               device_at=device_at, latitude=latitude, longitude=longitude,
-                               accuracy_m=accuracy, distance_m=distance, flags=",".join(flags))
+            values = dict(estate=estate.id, checkpoint=checkpoint.id, user=user.id,
+                          round=row and row.id, client_id=client_id, scanned_at=at,
+                          server_at=now, device_at=device_at, latitude=latitude,
+                          longitude=longitude, accuracy_m=accuracy, distance_m=distance,
+                          flags=",".join(flags))
+            ((scan_id,),) = _insert_scan(*[values[c] for c in _SCAN_COLUMNS])
     except IntegrityError:  # the key is taken: a replay (all of it, round row too, rolled back)
         return _replayed(Scan.get(Scan.client_id == client_id), user)
+    scan = Scan(id=scan_id, **values)
     if view is not None:
         view.scans.append(scan)
     return scan, view, True
+
+
+_SCAN_COLUMNS = ("estate", "checkpoint", "user", "round", "client_id", "scanned_at", "server_at",
+                 "device_at", "latitude", "longitude", "accuracy_m", "distance_m", "flags")
+_insert_scan = Prepared(lambda *values: Scan.insert(dict(zip(_SCAN_COLUMNS, values, strict=True)))
+                        .returning(Scan.id).tuples())
 
 
 def _replayed(scan, user):
