@@ -110,7 +110,7 @@ def main():
             except OSError:
                 time.sleep(0.1)
         cookie, csrf = login(PORT)
-        counter = [0]
+        jar, counter = [cookie], [0]  # the session cookie, kept as a browser keeps it
 
         def bare():
             response, _ = request(PORT, "/bench/bare", None, "POST", b"", FORM)
@@ -121,9 +121,11 @@ def main():
             key = uuid.uuid4().hex
             body = (f"client_id={key}&latitude=31.2304&longitude=121.4737&accuracy=15"
                     f"&device_time={int(time.time() * 1000)}").encode()
-            response, page = request(PORT, f"/c/{tokens[counter[0] % len(tokens)]}", cookie, "POST",
+            response, page = request(PORT, f"/c/{tokens[counter[0] % len(tokens)]}", jar[0], "POST",
                                       body, {**FORM, "X-CSRFToken": csrf, "HX-Request": "true",
                                              "Idempotency-Key": key})
+            if response.getheader("Set-Cookie"):  # the first scan makes the estate current
+                jar[0] = response.getheader("Set-Cookie").split(";")[0]
             if os.environ.get("BENCH_DEBUG"):
                 print(response.status, page[:3000].decode(errors="replace"))
             return response.status == 200 and "打卡成功".encode() in page

@@ -299,6 +299,42 @@ def test_scans_and_closing_on_every_database(make_app, any_db_url):
         assert [r["status"] for r in report["rounds"]] == ["漏巡", "部分完成"]
 
 
+def test_an_older_database_gets_the_lean_scan_indexes(make_app, any_db_url):
+    """0004 drops the six scan indexes of earlier releases for the two a new database has."""
+    from peewee import SqliteDatabase
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
+    from playhouse.migrate import migrate as run_steps
+
+    from wyapp.cli import migration_groups
+    from wyapp.db import SchemaMigration, migrate
+    from wyapp.patrol.models import SCAN_INDEXES_BEFORE_0004
+
+    app = make_app(database_url=any_db_url, with_demo=False)
+    with app.app_context(), db.connection_context():
+        def indexes():  # PostgreSQL lists the primary key's too
+            return {(i.name, tuple(i.columns)) for i in db.get_indexes("scan")
+                    if not i.name.endswith("_pkey")}
+
+        new = indexes()
+        assert {columns for _, columns in new} == {("client_id",), ("estate_id", "scanned_at"),
+                                                   ("round_id", "checkpoint_id", "scanned_at")}
+        migrator = (SqliteMigrator if isinstance(db.obj, SqliteDatabase) else PostgresqlMigrator)(
+            db.obj)
+        old_columns = {"scan_estate_id": ("estate_id",), "scan_checkpoint_id": ("checkpoint_id",),
+                       "scan_user_id": ("user_id",), "scan_round_id": ("round_id",),
+                       "scan_scanned_at": ("scanned_at",),
+                       "scan_round_id_checkpoint_id_scanned_at_flags":
+                           ("round_id", "checkpoint_id", "scanned_at", "flags")}
+        assert set(old_columns) == set(SCAN_INDEXES_BEFORE_0004)
+        run_steps(migrator.drop_index("scan", "scan_estate_id_scanned_at"),
+                  migrator.drop_index("scan", "scan_round_id_checkpoint_id_scanned_at"),
+                  *[migrator.add_index("scan", columns) for columns in old_columns.values()])
+        SchemaMigration.delete().where(
+            SchemaMigration.name == "patrol:0004_lean_scan_indexes").execute()
+        assert migrate(migration_groups()) == ["patrol:0004_lean_scan_indexes"]
+        assert indexes() == new
+
+
 def test_demo_is_idempotent_and_has_history(ctx):
     from wyapp import demo
 

@@ -103,15 +103,20 @@ def window_starts(schedule, day):
     return starts
 
 
-def windows(schedule, zone, start_utc, end_utc):
-    """(starts_at, ends_at) in naive UTC of each window of `schedule` overlapping the range."""
+def windows(schedule, zone, start_utc, end_utc, memo=None):
+    """(starts_at, ends_at) in naive UTC of each window of `schedule` overlapping the range.
+    memo: a dict keeping each day's window starts (Structure.starts) for the next call."""
     length = timedelta(minutes=schedule.window_minutes)
     day = to_local(start_utc, zone).date() - timedelta(days=1)
     last = to_local(end_utc, zone).date()
     found = []
     while day <= last:
-        for local_start in window_starts(schedule, day):
-            begins = to_utc(local_start, zone)
+        starts = memo.get((schedule.id, day)) if memo is not None else None
+        if starts is None:
+            starts = [to_utc(local_start, zone) for local_start in window_starts(schedule, day)]
+            if memo is not None:
+                memo[(schedule.id, day)] = starts
+        for begins in starts:
             if begins + length > start_utc and begins < end_utc \
                     and begins >= schedule.valid_from:
                 found.append((begins, begins + length))
@@ -185,6 +190,7 @@ class Structure:
     schedules: list  # active schedules of active routes, route joined, by id
     guards: dict  # {schedule id: {user ids named on it}}
     stops: dict  # {route id: [active checkpoints in order]}, every route of the estate
+    starts: dict = field(default_factory=dict)  # windows()'s memo: {(schedule id, day): […]}
 
 
 def structure(estate):
@@ -230,46 +236,63 @@ class ScanMark:
     flag_list: list
 
 
-def rounds_between(estate, start, end, user=None, schedules=None, scans=True, checkpoint=None):
-    """Every round whose window overlaps [start, end), oldest first, with rows and scans.
-
-    scans=False: leave each round's scans empty (round_for attaches marks to the one it
-    picks). checkpoint: only the rounds whose route has this checkpoint.
-    """
+def _computed_rounds(estate, start, end, user, checkpoint):
+    """The windows overlapping [start, end) of the schedules `user` may walk (all: None)
+    whose route has `checkpoint` (any: None), as {key: RoundView} without rows or scans;
+    {schedule id: schedule} of those schedules; and the estate's route stops."""
     found = structure(estate)
-    schedules = schedules if schedules is not None else schedules_for(estate, user, found)
-    stops = {r: list(cps) for r, cps in found.stops.items()}  # fresh lists: found is shared
+    schedules = schedules_for(estate, user, found)
     if checkpoint is not None:
         schedules = [s for s in schedules
-                     if any(c.id == checkpoint.id for c in stops.get(s.route_id, ()))]
+                     if any(c.id == checkpoint.id for c in found.stops.get(s.route_id, ()))]
+    if len(found.starts) > 1000:  # a worker running for years: forget old days
+        found.starts.clear()
     zone = zone_of(estate)
     views = {}
     for schedule in schedules:
-        for begins, ends in windows(schedule, zone, start, end):
+        for begins, ends in windows(schedule, zone, start, end, found.starts):
             views[(schedule.id, begins)] = RoundView(schedule, begins, ends,
-                                                      stops.get(schedule.route_id, []))
-    by_id = {s.id: s for s in schedules}
-    rows = _stored_rounds(estate, end, start, list(by_id) or [0])
-    for row in rows:  # a stored round whose schedule has since changed still shows
+                                                      list(found.stops.get(schedule.route_id, [])))
+    return views, {s.id: s for s in schedules}, found.stops
+
+
+def _add_rows(views, rows, schedules, stops):
+    """Put stored rounds on their computed views; a stored round whose schedule has since
+    changed, so that no computed window matches it, still shows as a view of its own."""
+    for row in rows:
         view = views.get((row.schedule_id, row.starts_at))
         if view is None:
+            schedule = schedules[row.schedule_id]
             view = views[(row.schedule_id, row.starts_at)] = RoundView(
-                by_id[row.schedule_id], row.starts_at, row.ends_at,
-                stops.get(by_id[row.schedule_id].route_id, []))
+                schedule, row.starts_at, row.ends_at, list(stops.get(schedule.route_id, [])))
         view.row = row
-    if rows and scans:
+
+
+def _in_order(views):
+    return sorted(views.values(), key=lambda v: (v.starts_at, v.schedule.id))
+
+
+def rounds_between(estate, start, end, user=None, checkpoint=None):
+    """Every round whose window overlaps [start, end), oldest first, with rows and scans.
+    checkpoint: only the rounds whose route has this checkpoint."""
+    views, schedules, stops = _computed_rounds(estate, start, end, user, checkpoint)
+    rows = _stored_rounds(end, start, list(schedules) or [0])
+    _add_rows(views, rows, schedules, stops)
+    if rows:
         by_row = {v.row.id: v for v in views.values() if v.row is not None}
         for scan in (Scan.select(Scan, User).join(User)
-                         .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
+                     .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
             by_row[scan.round_id].scans.append(scan)
-    return sorted(views.values(), key=lambda v: (v.starts_at, v.schedule.id))
+    return _in_order(views)
 
 
 _version = Prepared(lambda one: PatrolStructure.select(PatrolStructure.version)
                     .where(PatrolStructure.id == one).tuples())
-_stored_rounds = Prepared(lambda estate, end, start, schedule_ids: Round.select().where(
-    Round.estate == estate, Round.starts_at < end, Round.ends_at > start,
-    Round.schedule.in_(schedule_ids)))
+_stored_rounds = Prepared(lambda end, start, schedule_ids: Round.select().where(
+    Round.schedule.in_(schedule_ids), Round.starts_at < end, Round.ends_at > start))
+_open_or_since = Prepared(lambda at, start, since, schedule_ids: Round.select().where(
+    Round.schedule.in_(schedule_ids), Round.starts_at <= at, Round.ends_at > start,
+    (Round.ends_at > at) | (Round.starts_at >= since)))
 _Earlier = Scan.alias()
 
 
@@ -281,20 +304,18 @@ def _scan_time(aggregate, *where):
 
 _marks = Prepared(lambda round_ids, checkpoint_ids: Round.select(
     Round.id, Checkpoint.id,
-    _scan_time(fn.MIN).alias("first"),
-    _scan_time(fn.MIN, _Earlier.scanned_at >= Round.starts_at,
-               _Earlier.scanned_at < Round.ends_at).alias("first_in_window"),
-    _scan_time(fn.MAX).alias("last"))
+    _scan_time(fn.MIN).alias("first"), _scan_time(fn.MAX).alias("last"))
     .join(Checkpoint, JOIN.CROSS)
     .where(Round.id.in_(round_ids), Checkpoint.id.in_(checkpoint_ids)).tuples())
 
 
 def _attach_marks(views):
     """Give each stored round in `views` what a new scan is judged against: per checkpoint
-    its first scan, its first scan inside the window and its last, as ScanMarks. Three
-    index lookups per checkpoint, so a round with thousands of scans costs what one with
-    six does. A scan is late exactly when it falls outside its round's window (scan_flags),
-    so the window decides which marks count as 迟到."""
+    its first and its last scan, as ScanMarks. Two index lookups per checkpoint, so a round
+    with thousands of scans costs what one with six does. A scan counts for a round only
+    inside its window or after it (round_for), and is late exactly when after (scan_flags):
+    so a checkpoint was scanned in time if its first scan is, and the window decides which
+    marks are 迟到."""
     by_row = {v.row.id: v for v in views if v.row is not None}
     if not by_row:
         return
@@ -393,10 +414,14 @@ def effective_time(now, device_at):
 def round_for(estate, checkpoint, user, at):
     """The round a scan at `at` counts for: an open window first (one where the checkpoint
     is still to scan, if several are open), else the last ended one; None when no window
-    of the last 12 hours has the checkpoint. The round comes with its marks (ScanMark)."""
-    views = [v for v in rounds_between(estate, at - LATE_AFTER, at + timedelta(minutes=1), user,
-                                       scans=False, checkpoint=checkpoint)
-             if any(c.id == checkpoint.id for c in v.checkpoints)]
+    of the last 12 hours has the checkpoint. The round comes with its marks (ScanMark).
+    Of the stored rounds only the open ones and the last ended ones are read."""
+    start = at - LATE_AFTER
+    views, schedules, stops = _computed_rounds(estate, start, at + timedelta(minutes=1), user,
+                                               checkpoint)
+    since = max((v.starts_at for v in views.values() if v.ends_at <= at), default=start)
+    _add_rows(views, _open_or_since(at, start, since, list(schedules) or [0]), schedules, stops)
+    views = [v for v in _in_order(views) if any(c.id == checkpoint.id for c in v.checkpoints)]
     current = [v for v in views if v.is_current(at)]
     candidates = current or [v for v in views if v.ends_at <= at][-1:]
     _attach_marks(candidates)
