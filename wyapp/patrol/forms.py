@@ -14,7 +14,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..admin.forms import CheckboxesField
 from ..forms import BaseForm, at_most, required, text
-from .models import INCIDENT_CATEGORIES, WEEKDAYS
+from .models import INCIDENT_CATEGORIES, LONGEST_WINDOW_MINUTES, WEEKDAYS
 
 
 def number(label, low, high, message, *validators, **kwargs):
@@ -69,7 +69,8 @@ class ScheduleForm(PatrolForm):
     span_start = text("时段开始", 5)
     span_end = text("时段结束", 5)
     every_minutes = number("每隔（分钟）", 10, 1440, "间隔应在 10 到 1440 分钟之间。", Optional())
-    window_minutes = number("每轮时限（分钟）", 10, 720, "时限应在 10 到 720 分钟之间。",
+    window_minutes = number("每轮时限（分钟）", 10, LONGEST_WINDOW_MINUTES,
+                            f"时限应在 10 到 {LONGEST_WINDOW_MINUTES} 分钟之间。",
                             required("请填写每轮时限。"), default=60)
     any_guard = BooleanField("本小区任何秩序维护员", default=True)
     guards = CheckboxesField("指定秩序维护员", coerce=int)

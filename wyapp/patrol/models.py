@@ -139,6 +139,9 @@ class RouteStop(StructureModel):
         indexes = ((("route", "checkpoint"), True),)
 
 
+LONGEST_WINDOW_MINUTES = 720  # a round's window is at most 12 hours (ScheduleForm)
+
+
 class Schedule(StructureModel):
     """When a route is walked: fixed start times, or every N minutes within a span."""
     estate = ForeignKeyField(Estate, on_delete="CASCADE")

@@ -18,6 +18,7 @@ from ..db import Prepared, db
 from ..labels import current_label, issue_label
 from ..models import Estate, User, notify
 from .models import (
+    LONGEST_WINDOW_MINUTES,
     Checkpoint,
     Incident,
     IncidentComment,
@@ -276,7 +277,7 @@ def rounds_between(estate, start, end, user=None, checkpoint=None):
     """Every round whose window overlaps [start, end), oldest first, with rows and scans.
     checkpoint: only the rounds whose route has this checkpoint."""
     views, schedules, stops = _computed_rounds(estate, start, end, user, checkpoint)
-    rows = _stored_rounds(end, start, list(schedules) or [0])
+    rows = _stored_rounds(end, start, start - LONGEST_WINDOW, list(schedules) or [0])
     _add_rows(views, rows, schedules, stops)
     if rows:
         by_row = {v.row.id: v for v in views.values() if v.row is not None}
@@ -288,11 +289,15 @@ def rounds_between(estate, start, end, user=None, checkpoint=None):
 
 _version = Prepared(lambda one: PatrolStructure.select(PatrolStructure.version)
                     .where(PatrolStructure.id == one).tuples())
-_stored_rounds = Prepared(lambda end, start, schedule_ids: Round.select().where(
-    Round.schedule.in_(schedule_ids), Round.starts_at < end, Round.ends_at > start))
-_open_or_since = Prepared(lambda at, start, since, schedule_ids: Round.select().where(
-    Round.schedule.in_(schedule_ids), Round.starts_at <= at, Round.ends_at > start,
-    (Round.ends_at > at) | (Round.starts_at >= since)))
+# A round overlapping [start, …) began at most LONGEST_WINDOW before start: that bound lets
+# the (schedule, starts_at) index skip the older history.
+LONGEST_WINDOW = timedelta(minutes=LONGEST_WINDOW_MINUTES)
+_stored_rounds = Prepared(lambda end, start, earliest, schedule_ids: Round.select().where(
+    Round.schedule.in_(schedule_ids), Round.starts_at >= earliest, Round.starts_at < end,
+    Round.ends_at > start))
+_open_or_since = Prepared(lambda at, start, earliest, since, schedule_ids: Round.select().where(
+    Round.schedule.in_(schedule_ids), Round.starts_at >= earliest, Round.starts_at <= at,
+    Round.ends_at > start, (Round.ends_at > at) | (Round.starts_at >= since)))
 _Earlier = Scan.alias()
 
 
@@ -420,7 +425,8 @@ def round_for(estate, checkpoint, user, at):
     views, schedules, stops = _computed_rounds(estate, start, at + timedelta(minutes=1), user,
                                                checkpoint)
     since = max((v.starts_at for v in views.values() if v.ends_at <= at), default=start)
-    _add_rows(views, _open_or_since(at, start, since, list(schedules) or [0]), schedules, stops)
+    rows = _open_or_since(at, start, start - LONGEST_WINDOW, since, list(schedules) or [0])
+    _add_rows(views, rows, schedules, stops)
     views = [v for v in _in_order(views) if any(c.id == checkpoint.id for c in v.checkpoints)]
     current = [v for v in views if v.is_current(at)]
     candidates = current or [v for v in views if v.ends_at <= at][-1:]
