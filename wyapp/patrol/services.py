@@ -6,13 +6,15 @@ tick`) stores the final state of ended windows once, and alerts supervisors abou
 or partial ones exactly once. Every function takes `now` (naive UTC) from its caller.
 """
 import math
+import operator
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, IntegrityError, fn
+from peewee import IntegrityError, fn
 
 from ..db import Prepared, db
 from ..labels import current_label, issue_label
@@ -295,42 +297,46 @@ LONGEST_WINDOW = timedelta(minutes=LONGEST_WINDOW_MINUTES)
 _stored_rounds = Prepared(lambda end, start, earliest, schedule_ids: Round.select().where(
     Round.schedule.in_(schedule_ids), Round.starts_at >= earliest, Round.starts_at < end,
     Round.ends_at > start))
-_open_or_since = Prepared(lambda at, start, earliest, since, schedule_ids: Round.select().where(
-    Round.schedule.in_(schedule_ids), Round.starts_at >= earliest, Round.starts_at <= at,
-    Round.ends_at > start, (Round.ends_at > at) | (Round.starts_at >= since)))
 _Earlier = Scan.alias()
 
 
-def _scan_time(aggregate, *where):
+def _scan_time(aggregate, checkpoint):
     """One scalar subquery over the (round, checkpoint, scanned_at) index: O(log n) rows."""
     return (_Earlier.select(aggregate(_Earlier.scanned_at))
-            .where(_Earlier.round == Round.id, _Earlier.checkpoint == Checkpoint.id, *where))
+            .where(_Earlier.round == Round.id, _Earlier.checkpoint == checkpoint))
 
 
-_marks = Prepared(lambda round_ids, checkpoint_ids: Round.select(
-    Round.id, Checkpoint.id,
-    _scan_time(fn.MIN).alias("first"), _scan_time(fn.MAX).alias("last"))
-    .join(Checkpoint, JOIN.CROSS)
-    .where(Round.id.in_(round_ids), Checkpoint.id.in_(checkpoint_ids)).tuples())
+_ROUND_FIELDS = [f.name for f in Round._meta.sorted_fields]
+_keyed_marks = Prepared(lambda schedule_ids, starts, checkpoint_ids: Round.select(
+    *Round._meta.sorted_fields,
+    *[_scan_time(aggregate, c) for c in checkpoint_ids for aggregate in (fn.MIN, fn.MAX)])
+    .where(reduce(operator.or_, [(Round.schedule == s) & (Round.starts_at == t)
+                                 for s, t in zip(schedule_ids, starts, strict=True)])).tuples())
 
 
-def _attach_marks(views):
-    """Give each stored round in `views` what a new scan is judged against: per checkpoint
-    its first and its last scan, as ScanMarks. Two index lookups per checkpoint, so a round
-    with thousands of scans costs what one with six does. A scan counts for a round only
-    inside its window or after it (round_for), and is late exactly when after (scan_flags):
-    so a checkpoint was scanned in time if its first scan is, and the window decides which
-    marks are 迟到."""
-    by_row = {v.row.id: v for v in views if v.row is not None}
-    if not by_row:
+def _attach_rows_and_marks(views):
+    """Give each of `views` its stored row, if any, and what a new scan is judged against:
+    per checkpoint its first and its last scan, as ScanMarks. One query, a row per round;
+    two index lookups per checkpoint, so a round with thousands of scans costs what one
+    with six does. A scan counts for a round only inside its window or after it
+    (round_for), and is late exactly when after (scan_flags): so a checkpoint was scanned
+    in time if its first scan is, and the window decides which marks are 迟到."""
+    if not views:
         return
-    checkpoint_ids = sorted({c.id for v in by_row.values() for c in v.checkpoints})
-    for round_id, checkpoint_id, *times in _marks(list(by_row), checkpoint_ids):
-        view = by_row[round_id]
-        for at in sorted({_as_datetime(t) for t in times if t is not None}):
-            late = [] if view.starts_at <= at < view.ends_at else ["迟到"]
-            view.scans.append(ScanMark(checkpoint_id, at, late))
-    for view in by_row.values():
+    by_key = {v.key: v for v in views}
+    checkpoint_ids = sorted({c.id for v in views for c in v.checkpoints})
+    fields = len(_ROUND_FIELDS)
+    for columns in _keyed_marks([v.schedule.id for v in views], [v.starts_at for v in views],
+                                checkpoint_ids):
+        row = Round(**dict(zip(_ROUND_FIELDS, columns[:fields], strict=True)))
+        view = by_key[(row.schedule_id, row.starts_at)]
+        view.row = row
+        times = columns[fields:]
+        for checkpoint_id, first, last in zip(checkpoint_ids, times[::2], times[1::2],
+                                              strict=True):
+            for at in sorted({_as_datetime(t) for t in (first, last) if t is not None}):
+                late = [] if view.starts_at <= at < view.ends_at else ["迟到"]
+                view.scans.append(ScanMark(checkpoint_id, at, late))
         view.scans.sort(key=lambda m: m.scanned_at)
 
 
@@ -419,18 +425,15 @@ def effective_time(now, device_at):
 def round_for(estate, checkpoint, user, at):
     """The round a scan at `at` counts for: an open window first (one where the checkpoint
     is still to scan, if several are open), else the last ended one; None when no window
-    of the last 12 hours has the checkpoint. The round comes with its marks (ScanMark).
-    Of the stored rounds only the open ones and the last ended ones are read."""
-    start = at - LATE_AFTER
-    views, schedules, stops = _computed_rounds(estate, start, at + timedelta(minutes=1), user,
-                                               checkpoint)
-    since = max((v.starts_at for v in views.values() if v.ends_at <= at), default=start)
-    rows = _open_or_since(at, start, start - LONGEST_WINDOW, since, list(schedules) or [0])
-    _add_rows(views, rows, schedules, stops)
-    views = [v for v in _in_order(views) if any(c.id == checkpoint.id for c in v.checkpoints)]
+    of the last 12 hours has the checkpoint. The round comes with its stored row (if any)
+    and its marks (ScanMark). Rounds follow the schedules as they are now: a window that an
+    edited schedule no longer has takes no more scans."""
+    views, _, _ = _computed_rounds(estate, at - LATE_AFTER, at + timedelta(minutes=1), user,
+                                   checkpoint)
+    views = _in_order(views)
     current = [v for v in views if v.is_current(at)]
     candidates = current or [v for v in views if v.ends_at <= at][-1:]
-    _attach_marks(candidates)
+    _attach_rows_and_marks(candidates)
     fresh = [v for v in candidates if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
     return (fresh or candidates or [None])[0]
 
