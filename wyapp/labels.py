@@ -9,12 +9,12 @@ import secrets
 
 from flask import Blueprint, abort, current_app, g, render_template, request, session
 from flask_login import current_user, login_required
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from .auth import reject_reason
 from .db import BaseModel, MigrationGroup, Prepared, db, utcnow
 from .features import Feature
-from .models import Estate
+from .models import Estate, UserEstate
 
 
 class Label(BaseModel):
@@ -61,7 +61,35 @@ def label_url(token):
     return f"{base.rstrip('/')}/c/{token}"
 
 
-_label_by_token = Prepared(lambda token: Label.select().where(Label.token == token).limit(1))
+def _label_query(works_there):
+    """A label by token with, in the same row, its estate when active and the user may work
+    there (else NULLs): the one read a scanned label needs before its feature's view."""
+    return Prepared(lambda token, user_id: (
+        Label.select(*Label._meta.sorted_fields, *Estate._meta.sorted_fields)
+        .join(Estate, JOIN.LEFT_OUTER,
+              on=(Estate.id == Label.estate) & Estate.active & works_there(user_id))
+        .where(Label.token == token).limit(1).tuples()))
+
+
+_label_for_admin = _label_query(lambda user_id: Estate.active)  # every active estate
+_label_for_staff = _label_query(lambda user_id: Estate.id.in_(
+    UserEstate.select(UserEstate.estate).where(UserEstate.user == user_id)))
+
+
+def _row_to(model, values):
+    return model(**dict(zip(model._meta.sorted_field_names, values, strict=True)))
+
+
+def label_and_estate(token, user):
+    """(Label or None, the label's Estate if `user` works there else None): one query."""
+    query = _label_for_admin if user.has_role("admin") else _label_for_staff
+    row = query.first(token[:64], user.id)
+    if row is None:
+        return None, None
+    split = len(Label._meta.sorted_fields)
+    estate = _row_to(Estate, row[split:]) if row[split] is not None else None
+    return _row_to(Label, row[:split]), estate
+
 
 bp = Blueprint("labels", __name__)
 
@@ -75,13 +103,12 @@ def _refuse(title, message, status):
 @login_required
 def open_label(token):
     """A scanned label: hand it to the feature that owns its kind (a GET never writes)."""
-    label = _label_by_token.first(token[:64])
+    label, estate = label_and_estate(token, current_user)
     if label is None:
         return _refuse("无法识别的标签", "这个二维码不是本系统的有效标签。", 404)
     if not label.active:
         return _refuse("标签已作废", "这个标签已经作废（主管已重新发放新标签），本次不记录。"
                        "请告知主管更换现场标签。", 410)
-    estate = current_user.estate(label.estate_id)
     if estate is None:
         return _refuse("不是您的小区", "这个标签属于其他小区，本次不记录。", 403)
     if session.get("estate_id") != label.estate_id:
