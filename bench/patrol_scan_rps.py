@@ -66,6 +66,15 @@ def label_tokens():
 SLICES = 4
 
 
+def page_key():
+    """An Idempotency-Key as static/js/field.js makes one: the time, then a random UUID."""
+    millis, digits = int(time.time() * 1000), ""
+    while millis:
+        millis, digit = divmod(millis, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return f"k-{digits}-{uuid.uuid4()}"
+
+
 def hammer(send, seconds):
     """(answers, errors, elapsed seconds) of CLIENTS clients calling send() for `seconds`."""
     done, errors, stop = [0], [0], time.monotonic() + seconds
@@ -124,7 +133,7 @@ def main():
 
         def scan():
             counter[0] += 1
-            key = uuid.uuid4().hex
+            key = page_key()
             body = (f"client_id={key}&latitude=31.2304&longitude=121.4737&accuracy=15"
                     f"&device_time={int(time.time() * 1000)}").encode()
             response, page = request(PORT, f"/c/{tokens[counter[0] % len(tokens)]}", jar[0], "POST",

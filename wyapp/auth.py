@@ -17,9 +17,9 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-_user_with_roles = Prepared(lambda user_id: User.select(User, UserRole.role)
+_user_with_roles = Prepared(lambda user_id: User.select(*User._meta.sorted_fields, UserRole.role)
                             .join(UserRole, JOIN.LEFT_OUTER)
-                            .where(User.id == user_id, User.active).objects())
+                            .where(User.id == user_id, User.active).tuples())
 
 
 @login_manager.user_loader
@@ -27,11 +27,11 @@ def load_user(user_id):
     """A deactivated account loses its open sessions at its next request."""
     if not str(user_id).isdigit():
         return None
-    rows = _user_with_roles(int(user_id))
+    rows = _user_with_roles(int(user_id))  # a row per role, each with the user's columns
     if not rows:
         return None
-    user = rows[0]
-    user._roles = {r.role for r in rows if r.role}  # the roles, read with the user (User.roles)
+    user = User(**dict(zip(User._meta.sorted_field_names, rows[0][:-1], strict=True)))
+    user._roles = {row[-1] for row in rows if row[-1]}  # read with the user (User.roles)
     return user
 
 

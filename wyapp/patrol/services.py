@@ -196,12 +196,23 @@ class Structure:
     starts: dict = field(default_factory=dict)  # windows()'s memo: {(schedule id, day): […]}
 
 
-def structure(estate):
+_UNREAD = object()
+
+
+def structure_version():
+    """The set-up version as a subquery, for a read that wants it alongside (views.py reads
+    it with the scanned checkpoint, as `structure_version`)."""
+    return PatrolStructure.select(PatrolStructure.version).where(PatrolStructure.id == 1)
+
+
+def structure(estate, version=_UNREAD):
     """The estate's set-up, cached per worker and database while PatrolStructure.version
     stays the same: one one-row query per call instead of three joined ones. Every write
     to the set-up bumps the version in its own transaction (models.StructureModel), and the
-    version is read before the set-up, so a cached set-up is never older than its version."""
-    version = (_version.first(1) or (None,))[0]
+    version is read before the set-up, so a cached set-up is never older than its version.
+    `version`: the version as the caller has just read it, saving that read."""
+    if version is _UNREAD:
+        version = (_version.first(1) or (None,))[0]
     cache = db.obj.__dict__.setdefault("patrol_structure_cache", {})
     cached = cache.get(estate.id)
     if cached is not None and cached.version == version:
@@ -243,7 +254,7 @@ def _computed_rounds(estate, start, end, user, checkpoint):
     """The windows overlapping [start, end) of the schedules `user` may walk (all: None)
     whose route has `checkpoint` (any: None), as {key: RoundView} without rows or scans;
     {schedule id: schedule} of those schedules; and the estate's route stops."""
-    found = structure(estate)
+    found = structure(estate, getattr(checkpoint, "structure_version", _UNREAD))
     schedules = schedules_for(estate, user, found)
     if checkpoint is not None:
         schedules = [s for s in schedules
@@ -490,16 +501,19 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
         flags.append("离线补传")
     if clock_suspect:
         flags.append("时钟偏差")
+    values = dict(estate=estate.id, checkpoint=checkpoint.id, user=user.id, round=None,
+                  client_id=client_id, scanned_at=at, server_at=now, device_at=device_at,
+                  latitude=latitude, longitude=longitude, accuracy_m=accuracy,
+                  distance_m=distance, flags=",".join(flags))
     try:
-        with db.atomic():
-            row = ensure_round(view) if view is not None else None
-            values = dict(estate=estate.id, checkpoint=checkpoint.id, user=user.id,
-                          round=row and row.id, client_id=client_id, scanned_at=at,
-                          server_at=now, device_at=device_at, latitude=latitude,
-                          longitude=longitude, accuracy_m=accuracy, distance_m=distance,
-                          flags=",".join(flags))
-            ((scan_id,),) = _insert_scan(*[values[c] for c in _SCAN_COLUMNS])
-    except IntegrityError:  # the key is taken: a replay (all of it, round row too, rolled back)
+        if view is not None and view.row is None:
+            with db.atomic():  # the round's first scan stores the round: both or neither
+                values["round"] = ensure_round(view).id
+                scan_id = _insert_scan(values)
+        else:  # one INSERT is atomic by itself
+            values["round"] = view and view.row.id
+            scan_id = _insert_scan(values)
+    except IntegrityError:  # the key is taken: a replay (the round row too is rolled back)
         return _replayed(Scan.get(Scan.client_id == client_id), user)
     scan = Scan(id=scan_id, **values)
     if view is not None:
@@ -509,8 +523,13 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
 
 _SCAN_COLUMNS = ("estate", "checkpoint", "user", "round", "client_id", "scanned_at", "server_at",
                  "device_at", "latitude", "longitude", "accuracy_m", "distance_m", "flags")
-_insert_scan = Prepared(lambda *values: Scan.insert(dict(zip(_SCAN_COLUMNS, values, strict=True)))
-                        .returning(Scan.id).tuples())
+_insert = Prepared(lambda *values: Scan.insert(dict(zip(_SCAN_COLUMNS, values, strict=True)))
+                   .returning(Scan.id).tuples())
+
+
+def _insert_scan(values):
+    """The new scan's id (values as the database takes them: ids, not rows)."""
+    return _insert(*[values[c] for c in _SCAN_COLUMNS])[0][0]
 
 
 def _replayed(scan, user):

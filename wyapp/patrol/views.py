@@ -17,7 +17,9 @@ from .models import Checkpoint, Incident
 
 bp = Blueprint("patrol", __name__, url_prefix="/patrol")
 
-_checkpoint = Prepared(lambda checkpoint_id, estate_id: Checkpoint.select().where(
+# the scanned checkpoint, and the patrol set-up's version that the round needs next
+_checkpoint = Prepared(lambda checkpoint_id, estate_id: Checkpoint.select(
+    Checkpoint, services.structure_version().alias("structure_version")).where(
     Checkpoint.id == checkpoint_id, Checkpoint.estate == estate_id).limit(1))
 
 LEADS = ("supervisor", "manager")
