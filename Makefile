@@ -48,8 +48,9 @@ run-https: install
 	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	  $(WYAPP) run --host 0.0.0.0 --port $(PORT) --cert instance/tls/cert.pem --key instance/tls/key.pem
 
+# two test processes (pytest-xdist): the suite is half waiting on browsers and servers
 test: install-test
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 bench: install-test
 	$(PY) bench/home_rps.py
