@@ -7,7 +7,7 @@ from flask_login import LoginManager, current_user, login_required
 from htmx_flask import make_response
 from peewee import JOIN, DoesNotExist
 
-from .db import Prepared
+from .db import Prepared, from_row
 from .models import User, UserRole
 
 login_manager = LoginManager()
@@ -30,7 +30,7 @@ def load_user(user_id):
     rows = _user_with_roles(int(user_id))  # a row per role, each with the user's columns
     if not rows:
         return None
-    user = User(**dict(zip(User._meta.sorted_field_names, rows[0][:-1], strict=True)))
+    user = from_row(User, rows[0][:-1])
     user._roles = {row[-1] for row in rows if row[-1]}  # read with the user (User.roles)
     return user
 

@@ -117,6 +117,12 @@ class Prepared:
         return rows[0] if rows else None
 
 
+def from_row(model, values):
+    """A `model` instance from a row that selected its fields in `model._meta.sorted_fields`
+    order (the hot paths select .tuples() and build only the instances they need)."""
+    return model(**dict(zip(model._meta.sorted_field_names, values, strict=True)))
+
+
 # Endpoints that need no connection, or (healthz) open and check their own.
 NO_DATABASE = {"static", "shell.healthz", "shell.service_worker", "shell.manifest",
                "shell.offline"}

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from .auth import reject_reason
-from .db import BaseModel, MigrationGroup, Prepared, db, utcnow
+from .db import BaseModel, MigrationGroup, Prepared, db, from_row, utcnow
 from .features import Feature
 from .models import Estate, UserEstate
 
@@ -76,10 +76,6 @@ _label_for_staff = _label_query(lambda user_id: Estate.id.in_(
     UserEstate.select(UserEstate.estate).where(UserEstate.user == user_id)))
 
 
-def _row_to(model, values):
-    return model(**dict(zip(model._meta.sorted_field_names, values, strict=True)))
-
-
 def label_and_estate(token, user):
     """(Label or None, the label's Estate if `user` works there else None): one query."""
     query = _label_for_admin if user.has_role("admin") else _label_for_staff
@@ -87,8 +83,8 @@ def label_and_estate(token, user):
     if row is None:
         return None, None
     split = len(Label._meta.sorted_fields)
-    estate = _row_to(Estate, row[split:]) if row[split] is not None else None
-    return _row_to(Label, row[:split]), estate
+    estate = from_row(Estate, row[split:]) if row[split] is not None else None
+    return from_row(Label, row[:split]), estate
 
 
 bp = Blueprint("labels", __name__)

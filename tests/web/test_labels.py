@@ -56,3 +56,16 @@ def test_label_url_and_qr(app):
         assert label_url("abc") == "https://labels.example.com/c/abc"
     svg = qr_svg("https://wy.example.com/c/abc")
     assert svg.startswith("<svg") and "<path" in svg
+
+
+def test_admin_opens_any_active_estate_label_but_not_an_inactive_one(app, login, labelled):
+    """The label and the user's right to its estate are read together (admin: any active
+    estate; staff: only their own), and a deactivated estate's label is refused to both."""
+    with app.app_context(), db.connection_context():
+        other = issue_label(Estate.create(name="别处"), "thing", 7)
+        closed = issue_label(Estate.create(name="已停用小区", active=False), "thing", 8)
+    admin = login("admin")
+    assert admin.get(f"/c/{other.token}").text == "thing 7"
+    refused = admin.get(f"/c/{closed.token}")
+    assert refused.status_code == 403 and "其他小区" in refused.text
+    assert login("guard").get(f"/c/{closed.token}").status_code == 403

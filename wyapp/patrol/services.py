@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import IntegrityError, fn
 
-from ..db import Prepared, db
+from ..db import Prepared, db, from_row
 from ..labels import current_label, issue_label
 from ..models import Estate, User, notify
 from .models import (
@@ -212,7 +212,7 @@ def structure(estate, version=_UNREAD):
     version is read before the set-up, so a cached set-up is never older than its version.
     `version`: the version as the caller has just read it, saving that read."""
     if version is _UNREAD:
-        version = (_version.first(1) or (None,))[0]
+        version = (_version.first() or (None,))[0]
     cache = db.obj.__dict__.setdefault("patrol_structure_cache", {})
     cached = cache.get(estate.id)
     if cached is not None and cached.version == version:
@@ -300,8 +300,7 @@ def rounds_between(estate, start, end, user=None, checkpoint=None):
     return _in_order(views)
 
 
-_version = Prepared(lambda one: PatrolStructure.select(PatrolStructure.version)
-                    .where(PatrolStructure.id == one).tuples())
+_version = Prepared(lambda: structure_version().tuples())
 # A round overlapping [start, …) began at most LONGEST_WINDOW before start: that bound lets
 # the (schedule, starts_at) index skip the older history.
 LONGEST_WINDOW = timedelta(minutes=LONGEST_WINDOW_MINUTES)
@@ -317,7 +316,6 @@ def _scan_time(aggregate, checkpoint):
             .where(_Earlier.round == Round.id, _Earlier.checkpoint == checkpoint))
 
 
-_ROUND_FIELDS = [f.name for f in Round._meta.sorted_fields]
 _keyed_marks = Prepared(lambda schedule_ids, starts, checkpoint_ids: Round.select(
     *Round._meta.sorted_fields,
     *[_scan_time(aggregate, c) for c in checkpoint_ids for aggregate in (fn.MIN, fn.MAX)])
@@ -336,10 +334,10 @@ def _attach_rows_and_marks(views):
         return
     by_key = {v.key: v for v in views}
     checkpoint_ids = sorted({c.id for v in views for c in v.checkpoints})
-    fields = len(_ROUND_FIELDS)
+    fields = len(Round._meta.sorted_fields)
     for columns in _keyed_marks([v.schedule.id for v in views], [v.starts_at for v in views],
                                 checkpoint_ids):
-        row = Round(**dict(zip(_ROUND_FIELDS, columns[:fields], strict=True)))
+        row = from_row(Round, columns[:fields])
         view = by_key[(row.schedule_id, row.starts_at)]
         view.row = row
         times = columns[fields:]
