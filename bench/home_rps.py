@@ -6,17 +6,14 @@ the ratio home/bare says what the app's own work (session, user, estate, nav, pa
 template) costs, whatever the machine. Run: `make bench` (or python bench/home_rps.py).
 """
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_client import login, request  # noqa: E402
+from http_client import demo_env, gunicorn, login, request  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("BENCH_SECONDS", 5))
 THREADS = 8
 
@@ -55,29 +52,12 @@ def hammer(port, path, cookie):
 
 
 def main():
-    data_dir = tempfile.mkdtemp(prefix="wyapp-bench-")
-    env = {**os.environ, "WYAPP_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT)}
-    env.pop("WYAPP_DATABASE_URL", None)
-    wyapp = [sys.executable, "-m", "wyapp"]
-    subprocess.run([*wyapp, "demo"], env=env, check=True, capture_output=True)
     port = 5099
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.home_rps:make_app()"], env=env, cwd=ROOT)
-    try:
-        for _ in range(100):
-            try:
-                request(port, "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn("bench.home_rps:make_app()", port, demo_env(), "-w", "2"):
         cookie, _ = login(port)
         hammer(port, "/bench/bare", None)  # warm-up
         bare, bare_errors = hammer(port, "/bench/bare", None)
         home, home_errors = hammer(port, "/", cookie)
-    finally:
-        server.terminate()
-        server.wait()
     print(f"bare Flask endpoint : {bare:8.1f} req/s  ({bare_errors} errors)")
     print(f"logged-in home page : {home:8.1f} req/s  ({home_errors} errors)")
     print(f"ratio home/bare     : {home / bare:8.3f}")

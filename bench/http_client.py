@@ -1,6 +1,16 @@
-"""What the benchmarks share: one HTTP request per connection, and a guard's login."""
+"""What the benchmarks share: a demo database, a gunicorn serving it, one HTTP request per
+connection, and a guard's login."""
 import http.client
+import os
 import re
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -30,3 +40,43 @@ def login(port, username="guard", password="wyapp-demo"):
     cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]  # now with the secret
     csrf = re.search(rb'name="csrf-token" content="([^"]+)"', home).group(1).decode()
     return cookie, csrf
+
+
+def demo_env(prefix="wyapp-bench-"):
+    """Environment for a fresh SQLite data directory holding the demo data."""
+    env = {**os.environ, "WYAPP_DATA_DIR": tempfile.mkdtemp(prefix=prefix),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("WYAPP_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "wyapp", "demo"], env=env, check=True,
+                   capture_output=True, cwd=ROOT)
+    return env
+
+
+def checkpoint_tokens(env):
+    """The tokens of the demo's checkpoint labels in use."""
+    code = ("from wyapp import create_app\nfrom wyapp.db import db\nfrom wyapp.labels import "
+            "Label\napp = create_app()\nwith app.app_context(), db.connection_context():\n"
+            "    print(' '.join(l.token for l in Label.select().where(Label.kind == "
+            "'checkpoint', Label.retired_at.is_null())))")
+    return subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                          capture_output=True, text=True, cwd=ROOT).stdout.split()
+
+
+@contextmanager
+def gunicorn(app, port, env, *options):
+    """gunicorn serving `app` ("module:callable()") on 127.0.0.1:port, once /healthz answers,
+    until the block ends. `options`: workers and threads, e.g. ("-w", "2")."""
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", *options,
+                               "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                               "--chdir", str(ROOT), app], env=env)
+    try:
+        for _ in range(200):
+            try:
+                request(port, "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield server
+    finally:
+        server.terminate()
+        server.wait()

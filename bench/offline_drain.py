@@ -7,15 +7,15 @@ the queue's ordered, one-at-a-time replay costs). Debian chromium, gunicorn (2 w
 """
 import os
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_client import checkpoint_tokens, demo_env, gunicorn  # noqa: E402
+
 SCANS = int(os.environ.get("BENCH_SCANS", 500))
 PORT = 5098
 CHROMIUM = "/usr/bin/chromium"
@@ -54,53 +54,37 @@ DIRECT = """async ([tokens, n]) => {
 
 
 def main():
-    data_dir = tempfile.mkdtemp(prefix="wyapp-bench-")
-    env = {**os.environ, "WYAPP_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT)}
-    env.pop("WYAPP_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "wyapp", "demo"], env=env, check=True,
-                   capture_output=True)
-    tokens = subprocess.run([sys.executable, "-c", (
-        "from wyapp import create_app; from wyapp.db import db; from wyapp.labels import Label;"
-        "app = create_app(); ctx = app.app_context(); ctx.push(); db.connect();"
-        "print(' '.join(l.token for l in Label.select().where("
-        "Label.kind == 'checkpoint', Label.retired_at.is_null())))")],
-        env=env, check=True, capture_output=True, text=True).stdout.split()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4",
-                               "-b", f"127.0.0.1:{PORT}", "--log-level", "warning",
-                               "wyapp:create_app()"], env=env, cwd=ROOT)
+    env = demo_env()
+    tokens = checkpoint_tokens(env)
     base = f"http://127.0.0.1:{PORT}"
-    try:
-        time.sleep(2)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
-            context = browser.new_context(viewport={"width": 360, "height": 780})
-            page = context.new_page()
-            page.goto(f"{base}/login")
-            page.get_by_label("用户名").fill("guard")
-            page.get_by_label("密码").fill("wyapp-demo")
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_url(f"{base}/")
-            page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-            page.reload()
-            page.wait_for_function("navigator.serviceWorker.controller !== null")
-            direct = page.evaluate(DIRECT, [tokens, SCANS])
-            context.set_offline(True)
-            page.evaluate(QUEUE, [tokens, SCANS, "guard"])
-            context.set_offline(False)
-            started = time.monotonic()
-            page.evaluate("() => navigator.serviceWorker.controller.postMessage({type: 'flush'})")
-            left = """async () => (await idbKeyval.keys(
-                idbKeyval.createStore("wyapp-queue", "actions"))).length"""
-            while page.evaluate(left) and time.monotonic() - started < 600:
-                time.sleep(0.05)
-            drained = time.monotonic() - started
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait()
-    with sqlite3.connect(Path(data_dir) / "wyapp.sqlite3") as conn:
+    with gunicorn("wyapp:create_app()", PORT, env, "-w", "2", "--threads", "4"), \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        context = browser.new_context(viewport={"width": 360, "height": 780})
+        page = context.new_page()
+        page.goto(f"{base}/login")
+        page.get_by_label("用户名").fill("guard")
+        page.get_by_label("密码").fill("wyapp-demo")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{base}/")
+        page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+        page.reload()
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        direct = page.evaluate(DIRECT, [tokens, SCANS])
+        context.set_offline(True)
+        page.evaluate(QUEUE, [tokens, SCANS, "guard"])
+        context.set_offline(False)
+        started = time.monotonic()
+        page.evaluate("() => navigator.serviceWorker.controller.postMessage({type: 'flush'})")
+        left = """async () => (await idbKeyval.keys(
+            idbKeyval.createStore("wyapp-queue", "actions"))).length"""
+        while page.evaluate(left) and time.monotonic() - started < 600:
+            time.sleep(0.05)
+        drained = time.monotonic() - started
+        browser.close()
+    with sqlite3.connect(Path(env["WYAPP_DATA_DIR"]) / "wyapp.sqlite3") as conn:
         recorded = conn.execute("SELECT COUNT(*) FROM scan WHERE client_id LIKE 'bench-%'"
                                 " AND flags LIKE '%离线补传%'").fetchone()[0]
     print(f"scans                     : {SCANS} queued, {recorded} recorded with 离线补传")

@@ -11,21 +11,19 @@ Target: scans keep ≥ 50 % of the bare rate, with zero errors.
 Run: python bench/patrol_scan_rps.py
 """
 import os
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_client import FORM, login, request  # noqa: E402
+from http_client import FORM, checkpoint_tokens, demo_env, gunicorn, login, request  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
 CLIENTS = 50
 PORT = int(os.environ.get("BENCH_PORT", 5098))
+SLICES = 4
 
 
 def make_app():
@@ -50,20 +48,6 @@ def make_app():
         return "ok"
 
     return app
-
-
-def label_tokens():
-    env = _env()
-    code = ("from wyapp import create_app\nfrom wyapp.db import db\nfrom wyapp.labels import "
-            "Label\napp = create_app()\nwith app.app_context(), db.connection_context():\n"
-            "    print(' '.join(l.token for l in Label.select().where(Label.kind == "
-            "'checkpoint', Label.retired_at.is_null())))")
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True, cwd=ROOT)
-    return out.stdout.split()
-
-
-SLICES = 4
 
 
 def page_key():
@@ -99,31 +83,11 @@ def hammer(send, seconds):
     return done[0], errors[0], time.monotonic() - started
 
 
-_DATA_DIR = tempfile.mkdtemp(prefix="wyapp-bench-scan-")
-
-
-def _env():
-    env = {**os.environ, "WYAPP_DATA_DIR": _DATA_DIR, "PYTHONPATH": str(ROOT)}
-    env.pop("WYAPP_DATABASE_URL", None)
-    return env
-
-
 def main():
-    env = _env()
-    subprocess.run([sys.executable, "-c", "from wyapp.cli import cli; cli()", "demo"],
-                   env=env, check=True, capture_output=True, cwd=ROOT)
-    tokens = label_tokens()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
-         "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "--chdir", str(ROOT),
-         "bench.patrol_scan_rps:make_app()"], env=env)
-    try:
-        for _ in range(200):
-            try:
-                request(PORT, "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    env = demo_env("wyapp-bench-scan-")
+    tokens = checkpoint_tokens(env)
+    with gunicorn("bench.patrol_scan_rps:make_app()", PORT, env,
+                  "-w", "2", "-k", "gthread", "--threads", "4"):
         cookie, csrf = login(PORT)
         jar, counter = [cookie], [0]  # the session cookie, kept as a browser keeps it
 
@@ -152,9 +116,6 @@ def main():
             for send in (bare, scan):
                 part = hammer(send, SECONDS / SLICES)
                 totals[send] = [a + b for a, b in zip(totals[send], part, strict=True)]
-    finally:
-        server.terminate()
-        server.wait()
     (bare_done, bare_errors, bare_time), (scan_done, scan_errors, scan_time) = totals.values()
     bare_rate, scan_rate = bare_done / bare_time, scan_done / scan_time
     print(f"clients {CLIENTS}, {SECONDS:.0f} s each in {SLICES} alternating slices, "
