@@ -8,7 +8,15 @@ import os
 from datetime import UTC, datetime
 
 from flask import request
-from peewee import CharField, DatabaseProxy, DateTimeField, Model, Node, SqliteDatabase
+from peewee import (
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    Model,
+    ModelTupleCursorWrapper,
+    Node,
+    SqliteDatabase,
+)
 from playhouse.db_url import connect
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator
 from playhouse.pool import PooledDatabase
@@ -100,14 +108,21 @@ class Prepared:
             found = cache[(self, shape)] = (query, *query.sql())
         query, sql, params = found
         values = [p.value(args) if isinstance(p, _Slot) else p for p in params]
-        rows = query._get_cursor_wrapper(db.execute_sql(sql, values))
+        cursor = db.execute_sql(sql, values)
         kept = cache.get((self, shape, "columns"))
+        if type(kept) is list:  # tuples: convert the columns as peewee would, without it
+            return [tuple([value if convert is None else convert(value)
+                           for convert, value in zip(kept, row, strict=True)])
+                    for row in cursor.fetchall()]
+        rows = query._get_cursor_wrapper(cursor)
         if kept is not None:  # the same SQL gives the same columns: reuse how they map
             rows.initialize = lambda: rows.__dict__.update(kept)
             return list(rows)
         before = set(rows.__dict__)
         result = list(rows)
-        if rows.initialized:
+        if type(rows) is ModelTupleCursorWrapper and rows.initialized:
+            cache[(self, shape, "columns")] = rows.converters
+        elif rows.initialized:
             cache[(self, shape, "columns")] = {k: v for k, v in rows.__dict__.items()
                                                if k not in before}
         return result

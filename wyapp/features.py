@@ -74,6 +74,9 @@ class Feature:
     cli: list = field(default_factory=list)  # click commands added to `wyapp`
     periodic: list = field(default_factory=list)  # callables(now_utc) run by `tick`
     label_kinds: dict = field(default_factory=dict)  # {kind: view(label)} for /c/<token>
+    # {kind: (Model, {name: column()})}: the label's target (the row of Model in the label's
+    # estate) read with the label, as label.target, with each extra column as an attribute
+    label_targets: dict = field(default_factory=dict)
     documents: list = field(default_factory=list)  # DocumentKind handed to the archive
     offline_pages: object = None  # callable(user, estate) -> URLs kept for use without signal
     # {record kind: (endpoint, id argument)}: where another feature links to one of its records

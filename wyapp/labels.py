@@ -61,14 +61,28 @@ def label_url(token):
     return f"{base.rstrip('/')}/c/{token}"
 
 
+def _targets():
+    """{kind: (Model, {name: column()})} of the features that read a target with its label."""
+    return {kind: target for feature in current_app.extensions["wyapp.features"]
+            for kind, target in feature.label_targets.items()}
+
+
 def _label_query(works_there):
     """A label by token with, in the same row, its estate when active and the user may work
-    there (else NULLs): the one read a scanned label needs before its feature's view."""
-    return Prepared(lambda token, user_id: (
-        Label.select(*Label._meta.sorted_fields, *Estate._meta.sorted_fields)
-        .join(Estate, JOIN.LEFT_OUTER,
-              on=(Estate.id == Label.estate) & Estate.active & works_there(user_id))
-        .where(Label.token == token).limit(1).tuples()))
+    there (else NULLs), and its target when its kind registered one (Feature.label_targets):
+    the one read a scanned label needs before its feature's view."""
+    def build(token, user_id):
+        query = (Label.select(*Label._meta.sorted_fields, *Estate._meta.sorted_fields)
+                 .join(Estate, JOIN.LEFT_OUTER,
+                       on=(Estate.id == Label.estate) & Estate.active & works_there(user_id)))
+        for kind, (model, extras) in _targets().items():
+            query = (query.select_extend(*model._meta.sorted_fields,
+                                         *[column().alias(name) for name, column in extras.items()])
+                     .join_from(Label, model, JOIN.LEFT_OUTER,
+                                on=(Label.kind == kind) & (model.id == Label.target_id)
+                                & (model.estate == Label.estate)))
+        return query.where(Label.token == token).limit(1).tuples()
+    return Prepared(build)
 
 
 _label_for_admin = _label_query(lambda user_id: Estate.active)  # every active estate
@@ -77,14 +91,23 @@ _label_for_staff = _label_query(lambda user_id: Estate.id.in_(
 
 
 def label_and_estate(token, user):
-    """(Label or None, the label's Estate if `user` works there else None): one query."""
+    """(Label or None, the label's Estate if `user` works there else None): one query.
+    The label's target, when its kind registered one, is label.target (None: not found)."""
     query = _label_for_admin if user.has_role("admin") else _label_for_staff
     row = query.first(token[:64], user.id)
     if row is None:
         return None, None
-    split = len(Label._meta.sorted_fields)
-    estate = from_row(Estate, row[split:]) if row[split] is not None else None
-    return from_row(Label, row[:split]), estate
+    values = iter(row)
+    label = from_row(Label, [next(values) for _ in Label._meta.sorted_fields])
+    estate = from_row(Estate, [next(values) for _ in Estate._meta.sorted_fields])
+    label.target = None
+    for kind, (model, extras) in _targets().items():
+        target = [next(values) for _ in model._meta.sorted_fields]
+        extra = {name: next(values) for name in extras}
+        if kind == label.kind and target[0] is not None:
+            label.target = from_row(model, target)
+            label.target.__dict__.update(extra)
+    return label, estate if estate.id is not None else None
 
 
 bp = Blueprint("labels", __name__)

@@ -6,7 +6,15 @@ from .demo import create_demo
 from .documents import PATROL_DAY
 from .models import PATROL
 from .services import periodic_close
-from .views import bp, checkpoint_label, guard_panel, lead_panel, offline_pages, open_incidents
+from .views import (
+    LABEL_TARGET,
+    bp,
+    checkpoint_label,
+    guard_panel,
+    lead_panel,
+    offline_pages,
+    open_incidents,
+)
 
 feature = Feature(
     name="patrol",
@@ -22,6 +30,7 @@ feature = Feature(
     periodic=[periodic_close],
     cli=[patrol_command],
     label_kinds={"checkpoint": checkpoint_label},
+    label_targets={"checkpoint": LABEL_TARGET},
     offline_pages=offline_pages,
     record_links={"patrol_incident": ("patrol.incident", "incident_id")},
     documents=[PATROL_DAY],

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, estate_required, reject_reason, role_required
-from ..db import Prepared, utcnow
+from ..db import utcnow
 from ..labels import current_label
 from ..offline import action_meta, keep_offline
 from ..web import render
@@ -17,10 +17,9 @@ from .models import Checkpoint, Incident
 
 bp = Blueprint("patrol", __name__, url_prefix="/patrol")
 
-# the scanned checkpoint, and the patrol set-up's version that the round needs next
-_checkpoint = Prepared(lambda checkpoint_id, estate_id: Checkpoint.select(
-    Checkpoint, services.structure_version().alias("structure_version")).where(
-    Checkpoint.id == checkpoint_id, Checkpoint.estate == estate_id).limit(1))
+# read with a checkpoint's label (labels.py): the checkpoint, and the patrol set-up's version
+# that the round needs next
+LABEL_TARGET = (Checkpoint, {"structure_version": services.structure_version})
 
 LEADS = ("supervisor", "manager")
 WALKERS = ("guard", "supervisor", "manager")
@@ -36,7 +35,7 @@ def checkpoint_label(label):
     """A scanned checkpoint label: GET shows the checkpoint and one 打卡 button, POST records."""
     if not current_user.has_role(*WALKERS):
         abort(403, "只有秩序维护员和主管可以巡更打卡。")
-    checkpoint = _checkpoint.first(label.target_id, label.estate_id)
+    checkpoint = label.target
     if checkpoint is None or not checkpoint.active:
         return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, inactive=True), 410
     if request.method == "POST":
