@@ -134,8 +134,12 @@ class Prepared:
 
 def from_row(model, values):
     """A `model` instance from a row that selected its fields in `model._meta.sorted_fields`
-    order (the hot paths select .tuples() and build only the instances they need)."""
-    return model(**dict(zip(model._meta.sorted_field_names, values, strict=True)))
+    order (the hot paths select .tuples() and build only the instances they need), built as
+    peewee builds a row it read: no defaults computed, nothing marked as changed. The values
+    go straight into the row's data, as setting each field (ids for foreign keys) would."""
+    instance = model(__no_default__=1)
+    instance.__data__.update(zip(model._meta.sorted_field_names, values, strict=True))
+    return instance
 
 
 # Endpoints that need no connection, or (healthz) open and check their own.

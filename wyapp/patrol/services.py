@@ -513,7 +513,7 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
             scan_id = _insert_scan(values)
     except IntegrityError:  # the key is taken: a replay (the round row too is rolled back)
         return _replayed(Scan.get(Scan.client_id == client_id), user)
-    scan = Scan(id=scan_id, **values)
+    scan = Scan(__no_default__=1, id=scan_id, **values)  # all columns given: no defaults
     if view is not None:
         view.scans.append(scan)
     return scan, view, True
