@@ -38,10 +38,20 @@ def render(template, block=None, **context):
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the request came over https (also via a proxy)."""
+    """The session cookie is Secure whenever the request came over https (also via a proxy).
+    Its signing serializer is made once per set of keys, not on every request."""
+
+    def __init__(self):
+        self._serializers = {}
 
     def get_cookie_secure(self, app):
         return app.config["SESSION_COOKIE_SECURE"] or request.is_secure
+
+    def get_signing_serializer(self, app):
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
 
 
 @pass_context
