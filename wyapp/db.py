@@ -12,6 +12,7 @@ from peewee import (
     CharField,
     DatabaseProxy,
     DateTimeField,
+    Insert,
     Model,
     ModelTupleCursorWrapper,
     Node,
@@ -86,13 +87,14 @@ class _Slot(Node):
 
 
 class Prepared:
-    """A select whose SQL is built once per database and shape, then run with new values.
+    """A select (or insert) whose SQL is built once per database and shape, then run with new
+    values.
 
     Turning a peewee query into SQL costs more than SQLite takes to run a small one, so the
     hot paths (a patrol scan) keep the SQL. `build(*args)` returns the query; each argument
     may only be used as a value (compared with a field, or a list given to in_()); a list
-    argument makes one SQL per length. Calling returns the rows as the query would give them.
-    Mapping the result columns to fields (peewee does it for every cursor) is kept too.
+    argument makes one SQL per length. Calling returns the rows as the query would give them
+    (an INSERT: the new row's id). How the result columns map to fields is kept too.
     """
 
     def __init__(self, build):
@@ -109,6 +111,8 @@ class Prepared:
         query, sql, params = found
         values = [p.value(args) if isinstance(p, _Slot) else p for p in params]
         cursor = db.execute_sql(sql, values)
+        if isinstance(query, Insert):  # the new row's id: RETURNING where the database has it
+            return cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
         kept = cache.get((self, shape, "columns"))
         if type(kept) is list:  # tuples: convert the columns as peewee would, without it
             return [tuple([value if convert is None else convert(value)

@@ -521,13 +521,14 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
 
 _SCAN_COLUMNS = ("estate", "checkpoint", "user", "round", "client_id", "scanned_at", "server_at",
                  "device_at", "latitude", "longitude", "accuracy_m", "distance_m", "flags")
+# SQLite gives the new id as the cursor's last row id; PostgreSQL returns it (peewee's way)
 _insert = Prepared(lambda *values: Scan.insert(dict(zip(_SCAN_COLUMNS, values, strict=True)))
-                   .returning(Scan.id).tuples())
+                   .returning(*[Scan.id] if db.returning_clause else []))
 
 
 def _insert_scan(values):
     """The new scan's id (values as the database takes them: ids, not rows)."""
-    return _insert(*[values[c] for c in _SCAN_COLUMNS])[0][0]
+    return _insert(*[values[c] for c in _SCAN_COLUMNS])
 
 
 def _replayed(scan, user):
