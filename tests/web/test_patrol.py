@@ -8,7 +8,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from wyapp.db import db
-from wyapp.labels import current_label, issue_label
+from wyapp.labels import Label, current_label, issue_label, new_token
 from wyapp.models import Estate, User
 from wyapp.patrol.models import Checkpoint, Incident, Route, RouteStop, Scan, Schedule
 
@@ -92,8 +92,14 @@ def test_scan_refusals(login, demo, app):
         other = Estate.create(name="别的小区")
         foreign = Checkpoint.create(estate=other, name="外面的点")
         foreign_label = issue_label(other, "checkpoint", foreign.id)
+        # a label of this estate whose target is another estate's checkpoint: the target is
+        # read only within the label's estate, so the scan finds no checkpoint
+        crossed = Label.create(token=new_token(), estate=Checkpoint.get_by_id(cp_id).estate,
+                               kind="checkpoint", target_id=foreign.id)
     inactive = guard.post(f"/c/{token}", data={"client_id": "k-inactive-1"})
     assert inactive.status_code == 410 and "已停用" in inactive.text
+    crossed_scan = guard.post(f"/c/{crossed.token}", data={"client_id": "k-crossed-1"})
+    assert crossed_scan.status_code == 410 and "外面的点" not in crossed_scan.text
     refused = guard.post(f"/c/{foreign_label.token}", data={"client_id": "k-foreign-1"})
     assert refused.status_code == 403 and "其他小区" in refused.text
     assert login("gate").get(f"/c/{demo['东门岗亭'][1]}").status_code == 403
