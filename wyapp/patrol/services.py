@@ -437,11 +437,11 @@ def round_for(estate, checkpoint, user, at):
     of the last 12 hours has the checkpoint. The round comes with its stored row (if any)
     and its marks (ScanMark). Rounds follow the schedules as they are now: a window that an
     edited schedule no longer has takes no more scans."""
-    views, _, _ = _computed_rounds(estate, at - LATE_AFTER, at + timedelta(minutes=1), user,
-                                   checkpoint)
-    views = _in_order(views)
-    current = [v for v in views if v.is_current(at)]
-    candidates = current or [v for v in views if v.ends_at <= at][-1:]
+    views, _, _ = _computed_rounds(estate, at, at + timedelta(minutes=1), user, checkpoint)
+    candidates = [v for v in _in_order(views) if v.is_current(at)]
+    if not candidates:  # only then the windows of the last 12 hours
+        views, _, _ = _computed_rounds(estate, at - LATE_AFTER, at, user, checkpoint)
+        candidates = [v for v in _in_order(views) if v.ends_at <= at][-1:]
     _attach_rows_and_marks(candidates)
     fresh = [v for v in candidates if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
     return (fresh or candidates or [None])[0]
