@@ -94,7 +94,8 @@ class Prepared:
     hot paths (a patrol scan) keep the SQL. `build(*args)` returns the query; each argument
     may only be used as a value (compared with a field, or a list given to in_()); a list
     argument makes one SQL per length. Calling returns the rows as the query would give them
-    (an INSERT: the new row's id). How the result columns map to fields is kept too.
+    (an INSERT: the new row's id, as peewee gets it). How the result columns map to fields is
+    kept too. An INSERT names every column: a default would be computed once, with the SQL.
     """
 
     def __init__(self, build):
@@ -107,17 +108,20 @@ class Prepared:
         if found is None:
             query = self.build(*[_Slot(i) if n is None else [_Slot(i, j) for j in range(n)]
                                  for i, n in enumerate(shape)])
+            if isinstance(query, Insert) and query._returning is None and db.returning_clause:
+                query = query.returning(query.table._meta.primary_key)  # as peewee would
             found = cache[(self, shape)] = (query, *query.sql())
         query, sql, params = found
         values = [p.value(args) if isinstance(p, _Slot) else p for p in params]
         cursor = db.execute_sql(sql, values)
-        if isinstance(query, Insert):  # the new row's id: RETURNING where the database has it
-            return cursor.fetchone()[0] if db.returning_clause else cursor.lastrowid
+        if isinstance(query, Insert):  # the new row's id: returned, or SQLite's last row id
+            return cursor.fetchone()[0] if query._returning else cursor.lastrowid
         kept = cache.get((self, shape, "columns"))
         if type(kept) is list:  # tuples: convert the columns as peewee would, without it
+            rows = cursor.fetchall()
+            cursor.close()
             return [tuple([value if convert is None else convert(value)
-                           for convert, value in zip(kept, row, strict=True)])
-                    for row in cursor.fetchall()]
+                           for convert, value in zip(kept, row, strict=True)]) for row in rows]
         rows = query._get_cursor_wrapper(cursor)
         if kept is not None:  # the same SQL gives the same columns: reuse how they map
             rows.initialize = lambda: rows.__dict__.update(kept)

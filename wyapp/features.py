@@ -75,7 +75,8 @@ class Feature:
     periodic: list = field(default_factory=list)  # callables(now_utc) run by `tick`
     label_kinds: dict = field(default_factory=dict)  # {kind: view(label)} for /c/<token>
     # {kind: (Model, {name: column()})}: the label's target (the row of Model in the label's
-    # estate) read with the label, as label.target, with each extra column as an attribute
+    # estate) read with the label, as label.target, with each extra column as an attribute.
+    # Each kind joins its own Model into every label read: one kind per Model, not Label/Estate.
     label_targets: dict = field(default_factory=dict)
     documents: list = field(default_factory=list)  # DocumentKind handed to the archive
     offline_pages: object = None  # callable(user, estate) -> URLs kept for use without signal

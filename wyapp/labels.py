@@ -104,9 +104,10 @@ def label_and_estate(token, user):
     for kind, (model, extras) in _targets().items():
         target = [next(values) for _ in model._meta.sorted_fields]
         extra = {name: next(values) for name in extras}
-        if kind == label.kind and target[0] is not None:
+        if kind == label.kind and target[0] is not None:  # peewee puts the primary key first
             label.target = from_row(model, target)
-            label.target.__dict__.update(extra)
+            for name, value in extra.items():
+                setattr(label.target, name, value)
     return label, estate if estate.id is not None else None
 
 

@@ -42,6 +42,7 @@ class SessionInterface(SecureCookieSessionInterface):
     Its signing serializer is made once per set of keys, not on every request."""
 
     def __init__(self):
+        super().__init__()
         self._serializers = {}
 
     def get_cookie_secure(self, app):

@@ -4,6 +4,7 @@ from datetime import datetime
 from peewee import JOIN
 
 from wyapp.db import Prepared, db
+from wyapp.labels import Label
 from wyapp.models import Estate, User, UserRole
 
 
@@ -28,3 +29,26 @@ def test_prepared_query_runs_like_the_plain_one(make_app, any_db_url):
         estate = Prepared(lambda e: Estate.select().where(Estate.id == e).limit(1))
         assert estate.first(Estate.get().id).name == "示范花园"
         assert estate.first(-1) is None
+
+
+def test_prepared_tuples_and_insert_give_what_peewee_gives(make_app, any_db_url):
+    """The tuple rows (kept converters: a datetime, a NULL) and an INSERT's new id, on the
+    first call and on the calls that reuse the kept SQL."""
+    app = make_app(any_db_url)
+    add = Prepared(lambda estate, kind, target, token, at: Label.insert(
+        estate=estate, kind=kind, target_id=target, token=token, created_at=at,
+        retired_at=None))
+    read = Prepared(lambda token: Label.select(
+        Label.id, Label.created_at, Label.retired_at, Label.kind).where(Label.token == token)
+        .tuples())
+    with app.app_context(), db.connection_context():
+        estate = Estate.get()
+        for n in range(3):
+            at = datetime(2026, 11, 25, 8, n, 30, 250000)
+            new_id = add(estate.id, "thing", 40 + n, f"prepared-{n}", at)
+            stored = Label.get(Label.token == f"prepared-{n}")
+            assert new_id == stored.id and stored.created_at == at
+            plain = list(Label.select(Label.id, Label.created_at, Label.retired_at, Label.kind)
+                         .where(Label.token == f"prepared-{n}").tuples())
+            assert read(f"prepared-{n}") == plain == [(stored.id, at, None, "thing")]
+        assert read("no such token") == []

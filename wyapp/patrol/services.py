@@ -200,8 +200,8 @@ _UNREAD = object()
 
 
 def structure_version():
-    """The set-up version as a subquery, for a read that wants it alongside (views.py reads
-    it with the scanned checkpoint, as `structure_version`)."""
+    """The set-up version as a subquery, for a read that wants it alongside (a checkpoint's
+    label reads it with the checkpoint, as `structure_version`: views.LABEL_TARGET)."""
     return PatrolStructure.select(PatrolStructure.version).where(PatrolStructure.id == 1)
 
 
@@ -250,11 +250,12 @@ class ScanMark:
     flag_list: list
 
 
-def _computed_rounds(estate, start, end, user, checkpoint):
+def _computed_rounds(estate, start, end, user, checkpoint, found=None):
     """The windows overlapping [start, end) of the schedules `user` may walk (all: None)
     whose route has `checkpoint` (any: None), as {key: RoundView} without rows or scans;
-    {schedule id: schedule} of those schedules; and the estate's route stops."""
-    found = structure(estate, getattr(checkpoint, "structure_version", _UNREAD))
+    {schedule id: schedule} of those schedules; and the estate's route stops.
+    found: the estate's set-up (structure()) when the caller has it."""
+    found = found or structure(estate, getattr(checkpoint, "structure_version", _UNREAD))
     schedules = schedules_for(estate, user, found)
     if checkpoint is not None:
         schedules = [s for s in schedules
@@ -437,10 +438,13 @@ def round_for(estate, checkpoint, user, at):
     of the last 12 hours has the checkpoint. The round comes with its stored row (if any)
     and its marks (ScanMark). Rounds follow the schedules as they are now: a window that an
     edited schedule no longer has takes no more scans."""
-    views, _, _ = _computed_rounds(estate, at, at + timedelta(minutes=1), user, checkpoint)
+    found = structure(estate, getattr(checkpoint, "structure_version", _UNREAD))
+    # the windows overlapping [at, at + 1 min): every open one, also one opening exactly at `at`
+    views, _, _ = _computed_rounds(estate, at, at + timedelta(minutes=1), user, checkpoint,
+                                   found)
     candidates = [v for v in _in_order(views) if v.is_current(at)]
     if not candidates:  # only then the windows of the last 12 hours
-        views, _, _ = _computed_rounds(estate, at - LATE_AFTER, at, user, checkpoint)
+        views, _, _ = _computed_rounds(estate, at - LATE_AFTER, at, user, checkpoint, found)
         candidates = [v for v in _in_order(views) if v.ends_at <= at][-1:]
     _attach_rows_and_marks(candidates)
     fresh = [v for v in candidates if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
@@ -521,9 +525,7 @@ def record_scan(estate, checkpoint, user, client_id, now, device_at=None, latitu
 
 _SCAN_COLUMNS = ("estate", "checkpoint", "user", "round", "client_id", "scanned_at", "server_at",
                  "device_at", "latitude", "longitude", "accuracy_m", "distance_m", "flags")
-# SQLite gives the new id as the cursor's last row id; PostgreSQL returns it (peewee's way)
-_insert = Prepared(lambda *values: Scan.insert(dict(zip(_SCAN_COLUMNS, values, strict=True)))
-                   .returning(*[Scan.id] if db.returning_clause else []))
+_insert = Prepared(lambda *values: Scan.insert(dict(zip(_SCAN_COLUMNS, values, strict=True))))
 
 
 def _insert_scan(values):
