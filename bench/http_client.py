@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,14 +53,23 @@ def demo_env(prefix="wyapp-bench-"):
     return env
 
 
+def in_app(env, body):
+    """Run Python `body` (statements) in the app of `env`, inside its app context and a
+    database connection; its standard output."""
+    code = ("from wyapp import create_app\nfrom wyapp.db import db\napp = create_app()\n"
+            "with app.app_context(), db.connection_context():\n"
+            + textwrap.indent(textwrap.dedent(body), "    "))
+    return subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                          capture_output=True, text=True, cwd=ROOT).stdout
+
+
 def checkpoint_tokens(env):
     """The tokens of the demo's checkpoint labels in use."""
-    code = ("from wyapp import create_app\nfrom wyapp.db import db\nfrom wyapp.labels import "
-            "Label\napp = create_app()\nwith app.app_context(), db.connection_context():\n"
-            "    print(' '.join(l.token for l in Label.select().where(Label.kind == "
-            "'checkpoint', Label.retired_at.is_null())))")
-    return subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                          capture_output=True, text=True, cwd=ROOT).stdout.split()
+    return in_app(env, """
+        from wyapp.labels import Label
+        print(' '.join(l.token for l in Label.select().where(
+            Label.kind == 'checkpoint', Label.retired_at.is_null())))
+        """).split()
 
 
 @contextmanager

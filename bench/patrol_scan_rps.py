@@ -13,7 +13,6 @@ Target: scans keep ≥ 50 % of the bare rate, with zero errors.
 Run: python bench/patrol_scan_rps.py
 """
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -21,7 +20,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_client import FORM, ROOT, checkpoint_tokens, demo_env, gunicorn, login, request  # noqa: E402
+from http_client import FORM, checkpoint_tokens, demo_env, gunicorn, in_app, login, request  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
 CLIENTS = 50
@@ -57,15 +56,17 @@ def round_all_day(env):
     """Replace the demo's day and night schedules with one all-day schedule per route (a
     round every 2 hours, any guard), so that every checkpoint is always in an open round and
     each scan takes the common path: judged against the round's earlier scans."""
-    code = ("from datetime import timedelta\nfrom wyapp import create_app\n"
-            "from wyapp.db import db, utcnow\nfrom wyapp.patrol.models import Route, Schedule\n"
-            "app = create_app()\nwith app.app_context(), db.connection_context(), db.atomic():\n"
-            "    Schedule.update(active=False).execute()\n"
-            "    for route in Route.select():\n"
-            "        Schedule.create(estate=route.estate, route=route, name='全天', "
-            "span_start='00:00', span_end='00:00', every_minutes=120, window_minutes=120, "
-            "valid_from=utcnow() - timedelta(days=1))")
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+    in_app(env, """
+        from datetime import timedelta
+        from wyapp.db import utcnow
+        from wyapp.patrol.models import Route, Schedule
+        with db.atomic():
+            Schedule.update(active=False).execute()
+            for route in Route.select():
+                Schedule.create(estate=route.estate, route=route, name='全天',
+                                span_start='00:00', span_end='00:00', every_minutes=120,
+                                window_minutes=120, valid_from=utcnow() - timedelta(days=1))
+        """)
 
 
 def page_key():
