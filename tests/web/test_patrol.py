@@ -8,9 +8,17 @@ from PIL import Image
 from pypdf import PdfReader
 
 from wyapp.db import db
-from wyapp.labels import Label, current_label, issue_label, new_token
+from wyapp.labels import Label, current_label, issue_label, label_and_estate, new_token
 from wyapp.models import Estate, User
-from wyapp.patrol.models import Checkpoint, Incident, Route, RouteStop, Scan, Schedule
+from wyapp.patrol.models import (
+    Checkpoint,
+    Incident,
+    PatrolStructure,
+    Route,
+    RouteStop,
+    Scan,
+    Schedule,
+)
 
 HOSTILE = ["", "长" * 10000, "<script>alert('x')</script>", "'; DROP TABLE scan; --",
            b"\xff\xfe\x00bad"]
@@ -104,6 +112,17 @@ def test_scan_refusals(login, demo, app):
     assert refused.status_code == 403 and "其他小区" in refused.text
     assert login("gate").get(f"/c/{demo['东门岗亭'][1]}").status_code == 403
     assert scans(app) == 0
+
+
+def test_checkpoint_label_reads_its_checkpoint_and_setup_version(app, demo):
+    """One read gives the label, its estate, the checkpoint and the patrol set-up version
+    (Feature.label_targets), which the round of the scan then needs."""
+    cp_id, token = demo["东门岗亭"]
+    with app.test_request_context(), db.connection_context():
+        label, estate = label_and_estate(token, User.get(User.username == "guard"))
+        assert (label.target.id, label.target.name) == (cp_id, "东门岗亭")
+        assert label.target.structure_version == PatrolStructure.get_by_id(1).version
+        assert estate.id == label.estate_id == label.target.estate_id
 
 
 def test_reissue_retires_the_old_label(login, demo, app):
