@@ -2,14 +2,17 @@
 
 Both run in the same gunicorn (2 workers × 4 threads) over the same SQLite demo database and
 are hit by the same client: 50 concurrent clients, each posting as fast as it gets answers,
-for BENCH_SECONDS (default 20) each, in four alternating slices (bare, scan, bare, scan, …)
-so that a machine whose speed drifts during the run slows both alike. A scan is posted as
+for BENCH_SECONDS (default 20) each, in four alternating slices (bare, scan, reference, bare,
+scan, …) so that a machine whose speed drifts during the run slows them alike. A scan is posted as
 the page posts it (htmx, CSRF header, a fresh Idempotency-Key, device time and GPS), so
 the figure includes the login session, estate check, label lookup, round computation,
 flags and the insert. Every scan lands in an open round whatever the hour the benchmark runs
 at (round_all_day): the demo's schedules are each open half the day, so without that the
 path measured, and the figure, would depend on the time of day.
 Target: scans keep ≥ 50 % of the bare rate, with zero errors.
+For reference it also posts the scan's request (session cookie, CSRF header, form) to an
+authenticated endpoint that does nothing else: what the session, CSRF check and user load
+alone keep of the bare rate, so that the part of the gap that is the scan's own work shows.
 Run: python bench/patrol_scan_rps.py
 """
 import os
@@ -29,7 +32,9 @@ SLICES = 4
 
 
 def make_app():
-    """The real app plus a bare endpoint that inserts one row, for gunicorn."""
+    """The real app plus a bare endpoint that inserts one row and an authenticated one that
+    does nothing, for gunicorn."""
+    from flask_login import current_user, login_required
     from peewee import DateTimeField
 
     from wyapp import create_app, csrf
@@ -48,6 +53,11 @@ def make_app():
         with db.atomic():
             BenchRow.create()
         return "ok"
+
+    @app.post("/bench/authed")
+    @login_required
+    def authed():  # the session is read, CSRF checked and the user loaded; nothing more
+        return f"ok {current_user.id}"
 
     return app
 
@@ -115,34 +125,43 @@ def main():
             response, _ = request(PORT, "/bench/bare", None, "POST", b"", FORM)
             return response.status == 200
 
-        def scan():
-            counter[0] += 1
+        def post_as_scan(path):
             key = page_key()
             body = (f"client_id={key}&latitude=31.2304&longitude=121.4737&accuracy=15"
                     f"&device_time={int(time.time() * 1000)}").encode()
-            response, page = request(PORT, f"/c/{tokens[counter[0] % len(tokens)]}", jar[0], "POST",
-                                      body, {**FORM, "X-CSRFToken": csrf, "HX-Request": "true",
-                                             "Idempotency-Key": key})
+            return request(PORT, path, jar[0], "POST", body, {
+                **FORM, "X-CSRFToken": csrf, "HX-Request": "true", "Idempotency-Key": key})
+
+        def authed():
+            response, _ = post_as_scan("/bench/authed")
+            return response.status == 200
+
+        def scan():
+            counter[0] += 1
+            response, page = post_as_scan(f"/c/{tokens[counter[0] % len(tokens)]}")
             if response.getheader("Set-Cookie"):  # the first scan makes the estate current
                 jar[0] = response.getheader("Set-Cookie").split(";")[0]
             if os.environ.get("BENCH_DEBUG"):
                 print(response.status, page[:3000].decode(errors="replace"))
             return response.status == 200 and "打卡成功".encode() in page
 
-        hammer(bare, 2)  # warm up both paths (first connections, caches) before measuring
-        hammer(scan, 2)
-        totals = {bare: [0, 0, 0.0], scan: [0, 0, 0.0]}
+        senders = (bare, scan, authed)
+        for send in senders:  # warm up every path (first connections, caches) before measuring
+            hammer(send, 2)
+        totals = {send: [0, 0, 0.0] for send in senders}
         for _ in range(SLICES):
-            for send in (bare, scan):
+            for send in senders:
                 part = hammer(send, SECONDS / SLICES)
                 totals[send] = [a + b for a, b in zip(totals[send], part, strict=True)]
-    (bare_done, bare_errors, bare_time), (scan_done, scan_errors, scan_time) = totals.values()
-    bare_rate, scan_rate = bare_done / bare_time, scan_done / scan_time
+    (bare_rate, bare_errors), (scan_rate, scan_errors), (authed_rate, authed_errors) = [
+        (done / elapsed, errors) for done, errors, elapsed in totals.values()]
     print(f"clients {CLIENTS}, {SECONDS:.0f} s each in {SLICES} alternating slices, "
           "gunicorn 2 workers × 4 threads, SQLite")
     print(f"bare insert endpoint : {bare_rate:8.1f} req/s  ({bare_errors} errors)")
     print(f"patrol scan (POST)   : {scan_rate:8.1f} req/s  ({scan_errors} errors)")
     print(f"ratio scan/bare      : {scan_rate / bare_rate:8.3f}  (target ≥ 0.5, 0 errors)")
+    print(f"authenticated no-op  : {authed_rate:8.1f} req/s  ({authed_errors} errors), "
+          f"{authed_rate / bare_rate:.3f} of bare: session, CSRF and user alone (reference)")
 
 
 if __name__ == "__main__":
