@@ -63,20 +63,25 @@ def create_demo(estate, users):
 
 
 def _history(estate, guard, since, now):
-    """Every ended round walked, except: one missed, one partial, two with flags."""
+    """Every ended round walked, except: one missed, one partial, two with flags (one out of
+    order, one too fast), whatever the hour the demo is made at."""
     ended = [v for v in rounds_between(estate, since, now) if v.ends_at <= now]
+    missed, partial, fast = len(ended) - 9, len(ended) - 5, len(ended) - 3
+    # 顺序错误 only counts on a route that enforces its order: the latest round of one
+    out_of_order = max(number for number, view in enumerate(ended)
+                       if view.route.enforce_order and number not in (missed, partial, fast))
     for number, view in enumerate(ended):
         stops = list(view.checkpoints)
-        if number == len(ended) - 9:
+        if number == missed:
             continue  # 漏巡
-        if number == len(ended) - 5:
+        if number == partial:
             stops = stops[:3]  # 部分完成
-        if number == len(ended) - 7 and len(stops) > 2:
+        if number == out_of_order:
             stops[1], stops[2] = stops[2], stops[1]  # 顺序错误
         row = ensure_round(view)
         at = view.starts_at + timedelta(minutes=5 + number % 7)
         for position, checkpoint in enumerate(stops):
-            gap = 20 if number == len(ended) - 3 and position == 2 else 240 + 17 * position
+            gap = 20 if number == fast and position == 2 else 240 + 17 * position
             at += timedelta(seconds=gap if position else 0)
             flags, distance = scan_flags(view, checkpoint, at)
             view.scans.append(Scan.create(
