@@ -69,7 +69,8 @@ def _history(estate, guard, since, now):
     missed, partial, fast = len(ended) - 9, len(ended) - 5, len(ended) - 3
     # 顺序错误 only counts on a route that enforces its order: the latest round of one
     out_of_order = max(number for number, view in enumerate(ended)
-                       if view.route.enforce_order and number not in (missed, partial, fast))
+                       if view.route.enforce_order and len(view.checkpoints) > 2
+                       and number not in (missed, partial, fast))
     for number, view in enumerate(ended):
         stops = list(view.checkpoints)
         if number == missed:
