@@ -341,7 +341,8 @@ def test_demo_is_idempotent_and_has_history(ctx):
     counts = [m.select().count() for m in (Checkpoint, Route, Schedule, Round, Scan, Incident)]
     assert counts[0] == 12 and counts[1] == 2 and counts[4] > 100
     assert Round.select().where(Round.status == "漏巡").count() == 1
-    assert Scan.select().where(Scan.flags != "").count() >= 2
+    flags = {f for scan in Scan.select().where(Scan.flags != "") for f in scan.flag_list}
+    assert {"顺序错误", "过快"} <= flags  # whatever the hour the demo was made at
     demo.create(ctx.extensions["wyapp.features"])
     assert [m.select().count() for m in (Checkpoint, Route, Schedule, Round, Scan,
                                          Incident)] == counts
