@@ -23,14 +23,21 @@ ENVIRONMENT = ("DATA_DIR", "DATABASE_URL", "SECRET_KEY", "COMPANY_NAME", "TIMEZO
                "TRUSTED_PROXIES", "QUEUE_URL", "BASE_URL")
 
 
-def load(test_config=None):
-    """Return the app's configuration as a dict."""
+def from_environment():
+    """The defaults with the WYAPP_* environment over them, without side effects (the queue
+    module reads its URL and data dir from here before any app exists)."""
     config = dict(DEFAULTS)
     config["DATA_DIR"] = "instance"
     for name in ENVIRONMENT:
         value = os.environ.get(f"WYAPP_{name}")
         if value:
             config[name] = value
+    return config
+
+
+def load(test_config=None):
+    """Return the app's configuration as a dict."""
+    config = from_environment()
     config.update(test_config or {})
 
     data_dir = Path(config["DATA_DIR"]).resolve()

@@ -3,9 +3,7 @@
 Every document gets the company header, 第 X 页 共 Y 页 and a CJK font through
 templates/pdf/_base.html; callers pass the data and choose the template.
 """
-from zoneinfo import ZoneInfo
-
-from flask import current_app, render_template
+from flask import Response, current_app, render_template
 
 from .db import utcnow
 
@@ -28,9 +26,18 @@ def render_pdf(template, *, pdf_variant=None, attachments=None, **context):
     return html.write_pdf(pdf_variant=pdf_variant, attachments=attachments or None)
 
 
+def pdf_response(pdf, filename, download=False):
+    """A PDF (bytes) answered to the browser: shown inline (or saved, with `download`) under
+    `filename` (ASCII, e.g. "order-BX000006.pdf"). Documents hold personal data: never kept
+    in a shared cache."""
+    disposition = "attachment" if download else "inline"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Cache-Control": "private, no-store"})
+
+
 def local_text(estate, moment, fmt="%Y-%m-%d %H:%M"):
     """A stored naive-UTC datetime as text in the estate's zone, for archived data (JSON)."""
     if moment is None:
         return ""
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(estate.timezone)) \
-        .strftime(fmt)
+    return estate.local(moment).strftime(fmt)

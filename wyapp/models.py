@@ -1,5 +1,9 @@
 """Reference data every feature stands on: estates, buildings, units, staff, notifications."""
-from datetime import timedelta
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from flask_login import UserMixin
 from peewee import (
@@ -16,6 +20,7 @@ from peewee import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import BaseModel, MigrationGroup, Prepared, utcnow
+from .errors import DomainError
 
 ROLES = {
     "guard": "秩序维护员",
@@ -38,6 +43,64 @@ class Estate(BaseModel):
     @classmethod
     def active_ones(cls):
         return cls.select().where(cls.active).order_by(cls.name)
+
+    # ── the estate's clock: the one place estate time is converted ──────────────────────
+    # Stored datetimes are naive UTC (db.utcnow); "today", a day's or a month's bounds and
+    # every time shown come from the estate's zone (Asia/Shanghai by default), never from the
+    # server's.
+
+    @cached_property
+    def zone(self):
+        """The estate's time zone (a ZoneInfo)."""
+        return ZoneInfo(self.timezone)
+
+    def local(self, moment):
+        """A stored naive-UTC datetime as the estate's wall time: naive, in the estate's zone.
+
+        None stays None. Raises nothing for any datetime (years 1 and 9999 included: an
+        instant whose local time falls outside datetime's range is clamped to it)."""
+        if moment is None:
+            return None
+        try:
+            return moment.replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None)
+        except OverflowError:
+            return datetime.min if moment.year == 1 else datetime.max
+
+    def utc(self, local):
+        """The estate's wall time (naive, or aware in any zone) as naive UTC, as stored.
+
+        A wall time that a daylight-saving change skips or repeats takes its first reading
+        (PEP 495 fold=0). Raises nothing: times beyond datetime's range are clamped."""
+        aware = local if local.tzinfo else local.replace(tzinfo=self.zone)
+        try:
+            return aware.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            return datetime.min if local.year == 1 else datetime.max
+
+    def today(self, now):
+        """The estate's date (a `date`) at the naive-UTC instant `now`."""
+        return self.local(now).date()
+
+    def day_start(self, day):
+        """The naive-UTC instant at which the estate's local `day` (a date) begins."""
+        return self.utc(datetime.combine(day, time()))
+
+    def day_bounds(self, first_day, last_day=None):
+        """Naive-UTC [start, end) of the estate's local days first_day..last_day (dates,
+        both included; one day when last_day is None). Days at the calendar's edges
+        (0001-01-01, 9999-12-31) give bounds clamped to datetime's range."""
+        last_day = last_day or first_day
+        end = (self.day_start(last_day + timedelta(days=1)) if last_day < date.max
+               else datetime.max)
+        return self.day_start(first_day), end
+
+    def month_bounds(self, year, month):
+        """Naive-UTC [start, end) of the estate's local calendar month."""
+        first = date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1) if first < date(9999, 12, 1) \
+            else None
+        last = following - timedelta(days=1) if following else date.max
+        return self.day_bounds(first, last)
 
 
 class Building(BaseModel):
@@ -68,6 +131,42 @@ class Unit(BaseModel):
     @property
     def label(self):
         return f"{self.building.name}-{self.number}"
+
+    @classmethod
+    def find(cls, estate, text, field="unit"):
+        """The unit of `estate` that staff typed as 楼栋 and 房号, or None for empty text.
+
+        Takes every way the desk and the gate write a unit: `1-101`, `1号楼101`, `1号楼-101`,
+        `1栋101`, `1幢101`, `1#101`, `1/101`, `1 101`, full-width digits and signs (NFKC),
+        and the building's full name (`1号楼-101`). Raises DomainError (on `field`) when the
+        text names no unit of this estate."""
+        building, number = cls.split_label(text)
+        if building is None and number is None:
+            return None
+        unit = None
+        if building and number:
+            names = {building, f"{building}号楼", f"{building}栋", f"{building}幢"}
+            unit = (cls.select(cls, Building).join(Building)
+                    .where(cls.estate == estate, Building.name.in_(names),
+                           cls.number == number).first())
+        if unit is None:
+            shown = unicodedata.normalize("NFKC", text or "").strip()[:30]
+            raise DomainError(f"本小区没有房号“{shown}”，请按“楼栋-房号”填写，例如 1-101。", field)
+        return unit
+
+    @staticmethod
+    def split_label(text):
+        """(building, number) as typed, normalised (NFKC, no spaces); (None, None) for empty
+        text; (None, text) when no building can be told apart from the number."""
+        text = unicodedata.normalize("NFKC", text or "")
+        text = re.sub(r"[\s\u200b-\u200f\u202a-\u202e\u2060\ufeff]+", " ", text).strip()
+        text = re.sub(r"[－—–‐]", "-", text)
+        if not text:
+            return None, None
+        match = re.fullmatch(r"(.+?)\s*(?:号楼|栋|幢|座|#|-|/|\s)+\s*(.+)", text)
+        if not match or len(text) > 60:
+            return None, text
+        return match.group(1).strip(), match.group(2).strip()
 
 
 class User(UserMixin, BaseModel):
@@ -219,3 +318,19 @@ def notify(users, estate, kind, title, body="", link=""):
 
 CORE = MigrationGroup("core", [Estate, Building, Unit, User, UserRole, UserEstate,
                                LoginThrottle, Notification])
+
+
+class Numbered:
+    """A record shown to people by a number of its own: `PREFIX` and the id in six digits
+    (BX000006). The one format every page, PDF and alert shows; `by_number` reads it back."""
+    PREFIX = ""
+
+    @property
+    def code(self):
+        return f"{self.PREFIX}{self.id:06d}"
+
+    @classmethod
+    def id_from_code(cls, text):
+        """The id a code like BX000006 (or bx6) names, or None when it is not this kind's."""
+        match = re.fullmatch(rf"{cls.PREFIX}0*(\d{{1,18}})", (text or "").strip(), re.I | re.A)
+        return int(match.group(1)) if match else None

@@ -10,14 +10,16 @@ from functools import wraps
 from flask import current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
+from . import config
 from .db import db, utcnow
 
 
 def _make_huey():
-    url = os.environ.get("WYAPP_QUEUE_URL", "")
+    settings = config.from_environment()
+    url = settings["QUEUE_URL"]
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey("wyapp", url=url)
-    data_dir = os.path.abspath(os.environ.get("WYAPP_DATA_DIR", "instance"))
+    data_dir = os.path.abspath(settings["DATA_DIR"])
     os.makedirs(data_dir, exist_ok=True)
     return SqliteHuey("wyapp", filename=os.path.join(data_dir, "queue.sqlite3"))
 

@@ -1,6 +1,4 @@
 """What every page shares: fragment rendering, Vary, the session cookie, error pages, filters."""
-from zoneinfo import ZoneInfo
-
 import peewee
 from flask import current_app, g, has_request_context, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -12,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import features
 from .auth import current_estate
-from .models import ROLES, Notification
+from .models import ROLES, Estate, Notification
 
 ERROR_MESSAGES = {
     400: "请求无效，请刷新页面后重试。",
@@ -60,9 +58,8 @@ def local_time(context, value, fmt="%Y-%m-%d %H:%M"):
     """A stored naive-UTC datetime shown in the time zone of the estate being shown."""
     if value is None:
         return ""
-    estate = context.get("estate")
-    zone = ZoneInfo(estate.timezone if estate else current_app.config["TIMEZONE"])
-    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime(fmt)
+    estate = context.get("estate") or Estate(timezone=current_app.config["TIMEZONE"])
+    return estate.local(value).strftime(fmt)
 
 
 def init_app(app):

@@ -55,7 +55,7 @@ def live_server(app):
 @pytest.fixture
 def app(make_app):
     # the browser talks to a real server: CSRF stays on, as in production
-    return make_app(WTF_CSRF_ENABLED=True)
+    return make_app(WTF_CSRF_ENABLED=True, with_demo=True)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from wyapp.models import Estate
 
 @pytest.fixture
 def app(make_app):
-    return make_app(WTF_CSRF_ENABLED=True)
+    return make_app(WTF_CSRF_ENABLED=True, with_demo=True)
 
 
 

@@ -162,4 +162,4 @@ def test_queued_scan_of_a_reissued_label_is_kept_with_its_reason(phone_login, li
 
 @pytest.fixture
 def app(make_app):
-    return make_app(WTF_CSRF_ENABLED=True)
+    return make_app(WTF_CSRF_ENABLED=True, with_demo=True)

@@ -74,7 +74,7 @@ def app_response(text):
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+    app = make_app(WTF_CSRF_ENABLED=True, with_demo=True)
     app.register_blueprint(_blueprint())
     with app.app_context(), db.connection_context():
         db.create_tables([Tally])

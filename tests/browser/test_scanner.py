@@ -29,7 +29,7 @@ def write_y4m(path, text, size=480, frames=10):
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+    app = make_app(WTF_CSRF_ENABLED=True, with_demo=True)
     app.extensions["wyapp.features"].append(
         Feature(name="test", label_kinds={"thing": lambda label: "<h1>物件 42 已打开</h1>"}))
     return app
