@@ -256,7 +256,7 @@ def test_closed_work_order_record_with_timeline_and_follow_up(app):
 
 
 def test_complaints_and_major_complaints_are_filed_in_their_own_groups(app):
-    from wyapp.service import services as desk
+    from wyapp.service import complaints as desk
     from wyapp.service.models import Complaint
 
     def close_one(estate):

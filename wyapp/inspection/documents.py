@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 from ..documents import local_text
 from ..features import DocumentKind
-from ..service import orders_for_origin
+from ..service.orders import orders_for_origin
 from .meters import month_report
 from .models import Equipment, Plan
 from .services import _utc, day_sheets

@@ -17,8 +17,9 @@ from peewee import IntegrityError
 
 from ..admin.services import ImportRejected, decode_csv
 from ..db import db, utcnow
+from ..errors import DomainError
 from ..models import User, notify
-from ..service import WorkOrderError, create_work_order
+from ..service.orders import create_work_order
 from .models import (
     CATEGORIES,
     ITEM_KINDS,
@@ -568,7 +569,7 @@ def raise_work_order(sheet, answer, user):
             place=f"{equipment.location} {equipment.name}".strip()[:100],
             photos=[answer.photo] if answer.photo_id else (),
             origin=("inspection_item", answer.id))
-    except WorkOrderError as error:  # the whole submission rolls back
+    except DomainError as error:  # the whole submission rolls back
         raise InspectionError(f"无法生成维修工单：{error}") from error
     return order.id
 

@@ -686,7 +686,8 @@ def close_incident(incident, now):
 
 def incident_to_work_order(incident, user, now):
     """Turn an incident into a repair work order through the service desk's domain call."""
-    from ..service import WorkOrderError, create_work_order
+    from ..errors import DomainError
+    from ..service.orders import create_work_order
 
     if incident.status != "待处理":
         raise PatrolError("这条异常已经处理过了。")
@@ -699,7 +700,7 @@ def incident_to_work_order(incident, user, now):
                 description=f"【{incident.category}】{incident.text}", place=place,
                 photos=[p.photo for p in incident.photo_rows],
                 origin=("patrol_incident", incident.id))
-        except WorkOrderError as error:
+        except DomainError as error:
             raise PatrolError(error.message) from error
         incident.status, incident.closed_at, incident.work_order_id = "已转工单", now, order.id
         incident.save()

@@ -1,11 +1,19 @@
-"""Records for the archive: each closed work order (WO-12) and complaint (TS-7) with its
-whole timeline and follow-up; major complaints (重大投诉) are filed as their own kind."""
+"""The service desk's documents: what a work order's and a complaint's PDF show, and the
+records it hands the archive: each closed work order and complaint with its whole timeline
+and follow-up; major complaints (重大投诉) are filed as their own kind.
+
+The archive files a record under a key of its own, "WO-12" / "TS-7" (its period). Those keys
+are stored in the archive's hash-chained index, so they stay as they are: they are internal.
+People see the record's number (BX000012, TS000007): each kind's `label` (record_label)
+turns the key into it for the archive's list and the PDF's period line.
+"""
 from datetime import timedelta
 
 from ..documents import local_text
 from ..features import DocumentKind
+from .complaints import complaint_timeline, repeat_complaints
 from .models import Complaint, ComplaintStep, WorkOrder, WorkOrderStep
-from .services import complaint_document, order_document, repeat_complaints
+from .orders import order_photos, order_timeline
 
 RECHECK = timedelta(days=30)  # closed records whose history moved this recently are re-checked
 DESK = frozenset({"desk", "supervisor", "manager"})
@@ -13,12 +21,46 @@ ORDER_ROLES = frozenset({"engineer", "desk", "supervisor", "manager"})
 ORIGINS = {"patrol_incident": "巡更异常", "inspection_item": "设备日检"}
 
 
-def _record(estate, model, prefix, key):
-    """The record a key like "WO-12" names, in this estate; None for anything else."""
+KEY_PREFIX = {WorkOrder: "WO", Complaint: "TS"}  # the archive's keys: "WO-12", "TS-7"
+
+
+def order_document(order):
+    """Everything an order's PDF shows: the record, its photos and its whole timeline."""
+    return {"order": order, "timeline": order_timeline(order), "photos": order_photos(order)}
+
+
+def complaint_document(complaint):
+    """Everything a complaint's PDF shows; `major` complaints go to their own file group."""
+    return {"complaint": complaint, "timeline": complaint_timeline(complaint),
+            "file_group": "重大投诉" if complaint.major else "投诉"}
+
+
+def record_key(record):
+    """The archive's key for a work order or complaint ("WO-12"): internal, never shown."""
+    return f"{KEY_PREFIX[type(record)]}-{record.id}"
+
+
+def _key_id(prefix, key):
     head, _, number = (key or "").partition("-")
-    if head != prefix or not number.isdigit():
+    return int(number) if head == prefix and number.isdigit() and len(number) < 19 else None
+
+
+def record_label(key):
+    """What people read for an archive key: "WO-12" → BX000012, "TS-7" → TS000007; any
+    other text as it is."""
+    for model, prefix in KEY_PREFIX.items():
+        record_id = _key_id(prefix, key)
+        if record_id is not None:
+            return model(id=record_id).code
+    return key
+
+
+def _record(estate, model, key):
+    """The record a key like "WO-12" names, in this estate; None for anything else."""
+    record_id = _key_id(KEY_PREFIX[model], key)
+    if record_id is None:
         return None
-    return model.get_or_none(model.id == int(number), model.estate == estate)
+    return model.get_or_none(model.id == record_id, model.estate == estate)
 
 
 def _timeline(estate, rows):
@@ -27,7 +69,9 @@ def _timeline(estate, rows):
 
 
 def collect_order(estate, key):
-    order = _record(estate, WorkOrder, "WO", key)
+    """A closed order's archived data (JSON-able, times as the estate's wall time); None
+    when `key` names no closed order of this estate."""
+    order = _record(estate, WorkOrder, key)
     if order is None or order.status != "关闭":
         return None
     document = order_document(order)
@@ -52,7 +96,7 @@ def collect_order(estate, key):
 
 def _complaint_collector(major):
     def collect(estate, key):
-        complaint = _record(estate, Complaint, "TS", key)
+        complaint = _record(estate, Complaint, key)
         if complaint is None or complaint.status != "已关闭" or complaint.major != major:
             return None
         document = complaint_document(complaint)
@@ -81,8 +125,9 @@ def _complaint_collector(major):
 
 
 def due_orders(estate, now):
+    """The keys of the estate's closed orders whose timeline moved in the last 30 days."""
     moved = WorkOrderStep.select(WorkOrderStep.order).where(WorkOrderStep.at >= now - RECHECK)
-    return [f"WO-{o.id}" for o in WorkOrder.select(WorkOrder.id).where(
+    return [record_key(o) for o in WorkOrder.select(WorkOrder.id).where(
         WorkOrder.estate == estate, WorkOrder.status == "关闭", WorkOrder.id.in_(moved))
         .order_by(WorkOrder.id)]
 
@@ -91,7 +136,7 @@ def _due_complaints(major):
     def due(estate, now):
         moved = (ComplaintStep.select(ComplaintStep.complaint)
                  .where(ComplaintStep.at >= now - RECHECK))
-        return [f"TS-{c.id}" for c in Complaint.select(Complaint.id).where(
+        return [record_key(c) for c in Complaint.select(Complaint.id).where(
             Complaint.estate == estate, Complaint.status == "已关闭", Complaint.major == major,
             Complaint.id.in_(moved) | (Complaint.closed_at >= now - RECHECK))
             .order_by(Complaint.id)]
@@ -103,18 +148,19 @@ RECORD_SECTIONS = {"timeline": "处理记录", "satisfaction": "回访", "descri
 
 WORK_ORDER_RECORD = DocumentKind(
     code="service_order", title="报修工单记录", template="pdf/service_order_record.html",
-    collect=collect_order, cadence="record", due=due_orders, roles=ORDER_ROLES,
-    signatures=("维修人员", "回访人", "审核人"), group="工单", sections=RECORD_SECTIONS)
+    collect=collect_order, cadence="record", due=due_orders, label=record_label,
+    roles=ORDER_ROLES, signatures=("维修人员", "回访人", "审核人"), group="工单",
+    sections=RECORD_SECTIONS)
 
 COMPLAINT_RECORD = DocumentKind(
     code="service_complaint", title="投诉处理记录", template="pdf/service_complaint_record.html",
     collect=_complaint_collector(False), cadence="record", due=_due_complaints(False),
-    roles=DESK, signatures=("责任人", "回访人", "审核人"), group="投诉",
+    label=record_label, roles=DESK, signatures=("责任人", "回访人", "审核人"), group="投诉",
     sections=RECORD_SECTIONS)
 
 MAJOR_COMPLAINT_RECORD = DocumentKind(
     code="service_major_complaint", title="重大投诉处理记录",
     template="pdf/service_complaint_record.html", collect=_complaint_collector(True),
-    cadence="record", due=_due_complaints(True), roles=frozenset({"supervisor", "manager"}),
-    signatures=("责任人", "回访人", "主管", "经理"), group="重大投诉",
-    sections=RECORD_SECTIONS)
+    cadence="record", due=_due_complaints(True), label=record_label,
+    roles=frozenset({"supervisor", "manager"}), signatures=("责任人", "回访人", "主管", "经理"),
+    group="重大投诉", sections=RECORD_SECTIONS)

@@ -9,7 +9,7 @@ from peewee import (
 )
 
 from ..db import BaseModel, utcnow
-from ..models import Estate, Unit, User
+from ..models import Estate, Numbered, Unit, User
 from ..photos import Photo
 
 # ── repair work orders ──
@@ -42,7 +42,9 @@ class ServiceSettings(BaseModel):
         return {"紧急": self.urgent_hours, "高": self.high_hours}.get(priority, self.normal_hours)
 
 
-class WorkOrder(BaseModel):
+class WorkOrder(Numbered, BaseModel):
+    """A repair (报修), shown by its number BX000006 everywhere."""
+    PREFIX = "BX"
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     source = CharField(max_length=10)
     category = CharField(max_length=10, default="其他")
@@ -68,10 +70,6 @@ class WorkOrder(BaseModel):
 
     class Meta:
         indexes = ((("origin_kind", "origin_id"), False),)
-
-    @property
-    def code(self):
-        return f"BX{self.id:06d}"
 
     @property
     def where(self):
@@ -138,7 +136,9 @@ class ComplaintEvent(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class Complaint(BaseModel):
+class Complaint(Numbered, BaseModel):
+    """A complaint (投诉), shown by its number TS000007 everywhere."""
+    PREFIX = "TS"
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     channel = CharField(max_length=6)
     neighbour_dispute = BooleanField(default=False)  # 邻里纠纷: name and unit never forced
@@ -162,10 +162,6 @@ class Complaint(BaseModel):
     major = BooleanField(default=False)  # 重大投诉: its own file group in the archive
     was_overdue = BooleanField(default=False)
     overdue_alerted_at = DateTimeField(null=True)
-
-    @property
-    def code(self):
-        return f"TS{self.id:06d}"
 
     @property
     def state(self):

@@ -1,20 +1,21 @@
-"""Complaints (投诉): intake, one complaint and its steps, 日盘点, monthly statistics."""
-from datetime import date
-
+"""Complaints (投诉): intake, the lists, one complaint, its steps and its PDF."""
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import utcnow
-from ..documents import render_pdf
+from ..documents import pdf_response, render_pdf
+from ..errors import DomainError
+from ..models import Unit, User
 from ..web import render
-from . import services
+from . import complaints as rules  # the view `complaints` below has the module's name
+from .documents import complaint_document
+from .flow import DESK
 from .forms import AmendForm, ClassifyForm, ComplaintForm, HandleForm, HandOverForm, VisitForm
 from .models import Complaint, ComplaintCause, ComplaintEvent
-from .views import attempt, bp, page_of, pdf_response
+from .orders_views import attempt, bp, page_of
 
-DESK = services.DESK
 STEP_FORMS = {"转交": HandOverForm, "处理": HandleForm, "回访": VisitForm, "分类": ClassifyForm,
               "更正": AmendForm}
 STEP_SLUGS = {"handover": "转交", "handle": "处理", "followup": "回访", "classify": "分类",
@@ -23,7 +24,7 @@ STEP_SLUGS = {"handover": "转交", "handle": "处理", "followup": "回访", "c
 
 def _staff_choices(first=None):
     staff = [SelectChoice(u.id, u.display_name) for u in
-             services.complaint_staff(current_estate())]
+             rules.complaint_staff(current_estate())]
     return ([SelectChoice(0, first)] if first else []) + staff
 
 
@@ -32,12 +33,13 @@ def _staff_choices(first=None):
 def complaints():
     """Complaints by tab; an owner outside the desk sees the ones they are responsible for."""
     tab = request.args.get("tab") or ("open" if current_user.has_role(*DESK) else "mine")
-    if tab not in services.COMPLAINT_TABS or not current_user.has_role(*DESK):
+    if tab not in rules.COMPLAINT_TABS or not current_user.has_role(*DESK):
         tab = "open" if current_user.has_role(*DESK) else "mine"
-    rows, page, more = page_of(services.complaint_list(current_estate(), tab, current_user))
+    now = utcnow()
+    rows, page, more = page_of(rules.complaint_list(current_estate(), tab, current_user, now))
     return render("service/complaints.html", "rows" if page > 1 else "results",
-                  complaints=rows, tab=tab, page=page, more=more, now=utcnow(),
-                  tabs=services.COMPLAINT_TABS if current_user.has_role(*DESK)
+                  complaints=rows, tab=tab, page=page, more=more, now=now,
+                  tabs=rules.COMPLAINT_TABS if current_user.has_role(*DESK)
                   else {"mine": "我负责的"})
 
 
@@ -51,17 +53,17 @@ def new_complaint():
 
     def receive():
         handed = form.handling.data == "转交责任人"
-        owner = services.complaint_staff(estate).where(
-            services.User.id == form.owner.data).first() if handed else None
+        owner = rules.complaint_staff(estate).where(
+            User.id == form.owner.data).first() if handed else None
         if handed and owner is None:
-            raise services.ComplaintError("请选择责任人。", "owner")
-        made.append(services.create_complaint(
+            raise DomainError("请选择责任人。", "owner")
+        made.append(rules.create_complaint(
             estate, channel=form.channel.data, content=form.content.data,
             received_by=current_user, name=form.name.data, phone=form.phone.data,
-            unit=services.find_unit(estate, form.unit.data),
+            unit=Unit.find(estate, form.unit.data),
             neighbour_dispute=form.neighbour_dispute.data, owner=owner,
-            due_at=services.parse_local(estate, form.due_at.data, "约定回复时间", "due_at"),
-            received_at=services.parse_local(estate, form.received_at.data, "受理时间",
+            due_at=rules.parse_local(estate, form.due_at.data, "约定回复时间", "due_at"),
+            received_at=rules.parse_local(estate, form.received_at.data, "受理时间",
                                              "received_at"),
             needs_followup=form.needs_followup.data))
 
@@ -77,14 +79,14 @@ def _fill_choices(step, form):
         form.owner.choices = _staff_choices()
     if step == "分类":
         form.cause.choices = [SelectChoice(0, "未分类")] + [
-            SelectChoice(c.id, c.name) for c in services.causes_of(estate) if c.active]
+            SelectChoice(c.id, c.name) for c in rules.causes_of(estate) if c.active]
         form.event.choices = [SelectChoice(0, "（不属于事件）")] + [
-            SelectChoice(e.id, e.title) for e in services.open_events(estate)]
+            SelectChoice(e.id, e.title) for e in rules.open_events(estate)]
     return form
 
 
 def _complaint_page(complaint, status=200, **forms):
-    steps = services.complaint_steps_for(current_user, complaint)
+    steps = rules.complaint_steps_for(current_user, complaint)
     for step in steps:
         if step not in forms:
             data = {"分类": {"cause": complaint.cause_id or 0, "event": complaint.event_id or 0,
@@ -94,16 +96,16 @@ def _complaint_page(complaint, status=200, **forms):
         _fill_choices(step, forms[step])
     errors = [e for f in forms.values() for e in f.form_errors] + [
         e for step, f in forms.items() if step not in steps for fld in f for e in fld.errors]
-    repeats = list(services.repeat_complaints(complaint))
+    repeats = list(rules.repeat_complaints(complaint))
     return render("service/complaint.html", "complaint", complaint=complaint, steps=steps,
                   forms=forms, errors=errors, now=utcnow(), repeats=repeats,
-                  timeline=services.complaint_timeline(complaint),
+                  timeline=rules.complaint_timeline(complaint),
                   slugs={v: k for k, v in STEP_SLUGS.items()}), status
 
 
 def _visible_complaint(complaint_id):
     complaint = get_or_404(Complaint, complaint_id)
-    if not services.may_see_complaint(current_user, complaint):
+    if not rules.may_see_complaint(current_user, complaint):
         abort(403)
     return complaint
 
@@ -118,28 +120,28 @@ def complaint(complaint_id):
 def _act(step, complaint, form, now):
     estate, by = current_estate(), current_user
     if step == "转交":
-        owner = services.complaint_staff(estate).where(services.User.id == form.owner.data)
-        return services.hand_over(
-            complaint, owner.first(), services.parse_local(estate, form.due_at.data,
+        owner = rules.complaint_staff(estate).where(User.id == form.owner.data)
+        return rules.hand_over(
+            complaint, owner.first(), rules.parse_local(estate, form.due_at.data,
                                                            "约定回复时间", "due_at"),
             by, form.note.data, now)
     if step == "处理":
-        return services.handle(
+        return rules.handle(
             complaint, by, reply=form.reply.data, agreed=form.agreed.data == "同意",
             investigation=form.investigation.data, measures=form.measures.data,
-            next_due=services.parse_local(estate, form.next_due.data, "下次回复时间",
+            next_due=rules.parse_local(estate, form.next_due.data, "下次回复时间",
                                           "next_due"),
             needs_followup=not form.no_followup.data, now=now)
     if step == "回访":
-        return services.follow_up(complaint, by, form.satisfaction.data, form.comment.data, now)
+        return rules.follow_up(complaint, by, form.satisfaction.data, form.comment.data, now)
     if step == "分类":
-        return services.classify(
+        return rules.classify(
             complaint, by, now=now, major=form.major.data, new_event=form.new_event.data,
             cause=ComplaintCause.get_or_none(ComplaintCause.id == form.cause.data,
                                              ComplaintCause.estate == estate),
             event=ComplaintEvent.get_or_none(ComplaintEvent.id == form.event.data,
                                              ComplaintEvent.estate == estate))
-    return services.amend_complaint(complaint, by, form.note.data, now)
+    return rules.amend_complaint(complaint, by, form.note.data, now)
 
 
 @bp.post("/complaints/<int:complaint_id>/<slug>")
@@ -148,8 +150,8 @@ def complaint_step(complaint_id, slug):
     """Take one step; htmx gets the refreshed complaint block with its timeline."""
     step = STEP_SLUGS.get(slug) or abort(404)
     complaint = get_or_404(Complaint, complaint_id)
-    if not services.may_complaint(current_user, complaint, step):
-        abort(403, services.COMPLAINT_WHO[services.COMPLAINT_RULES[step][1]])
+    if not rules.may_complaint(current_user, complaint, step):
+        abort(403, rules.COMPLAINT_FLOW.refusal(step))
     form = _fill_choices(step, STEP_FORMS[step]())
     if attempt(form, lambda: _act(step, complaint, form, utcnow())):
         if request.htmx:
@@ -160,58 +162,12 @@ def complaint_step(complaint_id, slug):
                            **{step: form})
 
 
-def _day():
-    try:
-        return date.fromisoformat(request.args.get("date", "")[:10])
-    except ValueError:
-        return services.to_local(current_estate(), utcnow()).date()
-
-
-@bp.route("/complaints/daily")
-@role_required(*DESK)
-@estate_required
-def daily():
-    """日盘点: everything received on one day and its state now, so nothing slips."""
-    day = _day()
-    complaints, orders = services.daily_list(current_estate(), day)
-    return render("service/daily.html", day=day, complaints=complaints, orders=orders,
-                  now=utcnow())
-
-
-@bp.route("/complaints/daily.pdf")
-@role_required(*DESK)
-@estate_required
-def daily_pdf():
-    """The printable 日盘点 of one day, signed by the desk and the supervisor."""
-    day = _day()
-    complaints, orders = services.daily_list(current_estate(), day)
-    pdf = render_pdf("pdf/service_daily.html", title="投诉报修日盘点", estate=current_estate(),
-                     period=f"{day:%Y年%m月%d日}", complaints=complaints, orders=orders,
-                     now=utcnow(), signatures=["盘点人", "审核人"])
-    return pdf_response(pdf, f"daily-{day}.pdf")
-
-
-@bp.route("/complaints/stats")
-@role_required(*DESK)
-@estate_required
-def stats():
-    """Monthly statistics by root cause, channel, events; reply/close times; satisfaction."""
-    today = services.to_local(current_estate(), utcnow()).date()
-    try:
-        year, month = (int(x) for x in request.args.get("month", "")[:7].split("-"))
-        date(year, month, 1)
-    except ValueError:
-        year, month = today.year, today.month
-    return render("service/stats.html", year=year, month=month,
-                  stats=services.monthly_stats(current_estate(), year, month))
-
-
 @bp.route("/complaints/<int:complaint_id>.pdf")
 @estate_required
 def complaint_pdf(complaint_id):
     """The complaint's whole file as a printable A4 record (the archive's document)."""
     complaint = _visible_complaint(complaint_id)
-    document = services.complaint_document(complaint)
+    document = complaint_document(complaint)
     pdf = render_pdf("pdf/service_complaint.html", title=f"{document['file_group']}处理记录",
                      estate=complaint.estate, period=complaint.code,
                      signatures=["处理人", "审核人"], **document)

@@ -1,37 +1,27 @@
-"""Repair work orders: register, list (我的工单 first for engineers), one order and its steps."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+"""Repair work orders: register, list (我的工单 first for engineers), one order and its steps,
+its PDF, the home panel. The service blueprint and the helpers its views share live here."""
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from .. import photos as photo_store
-from ..auth import current_estate, estate_required, get_or_404, role_required
+from ..auth import current_estate, estate_required, get_or_404
 from ..db import db, utcnow
-from ..documents import render_pdf
+from ..documents import pdf_response, render_pdf
+from ..errors import DomainError, NotAllowed, show_error
 from ..features import record_url
+from ..models import Unit, User
 from ..web import render
-from . import services
-from .forms import (
-    AmendForm,
-    AssignForm,
-    CauseForm,
-    CompleteForm,
-    DueHoursForm,
-    StepForm,
-    VisitForm,
-    WorkOrderForm,
-)
+from . import orders
+from .documents import order_document
+from .forms import AmendForm, AssignForm, CompleteForm, StepForm, VisitForm, WorkOrderForm
 from .models import ORIGIN_KINDS, WorkOrder
+from .reports import panel_counts
 
 bp = Blueprint("service", __name__, url_prefix="/service")
 PAGE_SIZE = 20
 STEP_FORMS = {"派单": AssignForm, "接单": StepForm, "处理中": StepForm, "完工": CompleteForm,
               "回访": VisitForm, "关闭": StepForm, "更正": AmendForm}
-
-
-def field_error(form, error):
-    """Put a domain error beside its field, or at the form's top when it has none."""
-    field = getattr(form, error.field or "", None)
-    (field.errors if field is not None else form.form_errors).append(error.message)
 
 
 def attempt(form, action):
@@ -44,20 +34,15 @@ def attempt(form, action):
     try:
         with db.atomic():
             action()
-    except services.NotAllowed as refused:
+    except NotAllowed as refused:
         abort(403, refused.message)
     except photo_store.PhotoRejected as rejected:
         form.photos.errors.append(str(rejected))
-    except services.ServiceError as error:
-        field_error(form, error)
+    except DomainError as error:
+        show_error(form, error)
     else:
         return True
     return False
-
-
-def pdf_response(pdf, filename):
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename={filename}"})
 
 
 def page_of(query):
@@ -73,12 +58,13 @@ def work_orders():
     """Work orders by tab; 我的工单 (sorted by due time) is where an engineer lands."""
     mine_first = current_user.has_role("engineer")
     tab = request.args.get("tab") or ("mine" if mine_first else "open")
-    if tab not in services.ORDER_TABS:
+    if tab not in orders.ORDER_TABS:
         tab = "open"
-    orders, page, more = page_of(services.order_list(current_estate(), tab, current_user))
+    now = utcnow()
+    rows, page, more = page_of(orders.order_list(current_estate(), tab, current_user, now))
     block = "rows" if page > 1 else "results"
-    return render("service/orders.html", block, orders=orders, tab=tab, page=page, more=more,
-                  tabs=services.ORDER_TABS, now=utcnow())
+    return render("service/orders.html", block, orders=rows, tab=tab, page=page, more=more,
+                  tabs=orders.ORDER_TABS, now=now)
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -88,10 +74,10 @@ def new_work_order():
     form, estate, made = WorkOrderForm(), current_estate(), []
 
     def register():
-        made.append(services.create_work_order(
+        made.append(orders.create_work_order(
             estate, source=form.source.data, description=form.description.data,
             reported_by=current_user, category=form.category.data,
-            priority=form.priority.data, unit=services.find_unit(estate, form.unit.data),
+            priority=form.priority.data, unit=Unit.find(estate, form.unit.data),
             place=form.place.data, paid=form.paid.data == "有偿",
             photos=photo_store.save_photos(estate, form.photos.data or [], current_user)))
 
@@ -101,14 +87,18 @@ def new_work_order():
     return render("service/order_new.html", form=form), 422 if form.errors else 200
 
 
+def _engineer_choices(form, estate):
+    form.engineer.choices = [SelectChoice(u.id, u.display_name)
+                             for u in orders.assignable_engineers(estate)]
+    return form
+
+
 def _order_page(order, status=200, **forms):
-    steps = services.steps_for(current_user, order)
+    steps = orders.steps_for(current_user, order)
     for step in steps:
         forms.setdefault(step, STEP_FORMS[step](formdata=None))
     if "派单" in forms:
-        forms["派单"].engineer.choices = [
-            SelectChoice(u.id, u.display_name)
-            for u in services.assignable_engineers(order.estate)]
+        _engineer_choices(forms["派单"], order.estate)
     # errors of a step not on offer now (its form is not shown) go to the top of the page
     errors = [e for step, f in forms.items() for e in f.form_errors] + [
         e for step, f in forms.items() if step not in steps for fld in f for e in fld.errors]
@@ -116,8 +106,8 @@ def _order_page(order, status=200, **forms):
                   errors=errors, origin_label=ORIGIN_KINDS.get(order.origin_kind, ""),
                   origin_url=record_url(current_app.extensions["wyapp.features"],
                                         order.origin_kind, order.origin_id),
-                  timeline=services.order_timeline(order), now=utcnow(),
-                  photos=services.order_photos(order)), status
+                  timeline=orders.order_timeline(order), now=utcnow(),
+                  photos=orders.order_photos(order)), status
 
 
 @bp.route("/orders/<int:order_id>")
@@ -128,18 +118,18 @@ def work_order(order_id):
 
 
 STEP_ACTIONS = {
-    "派单": lambda o, f, now: services.assign(
-        o, services.assignable_engineers(o.estate).where(
-            services.User.id == f.engineer.data).first(), current_user, now, f.note.data),
-    "接单": lambda o, f, now: services.accept(o, current_user, now),
-    "处理中": lambda o, f, now: services.start(o, current_user, now),
-    "完工": lambda o, f, now: services.complete(
+    "派单": lambda o, f, now: orders.assign(
+        o, orders.assignable_engineers(o.estate).where(User.id == f.engineer.data).first(),
+        current_user, now, f.note.data),
+    "接单": lambda o, f, now: orders.accept(o, current_user, now),
+    "处理中": lambda o, f, now: orders.start(o, current_user, now),
+    "完工": lambda o, f, now: orders.complete(
         o, current_user, f.note.data, f.materials.data,
         photo_store.save_photos(o.estate, f.photos.data or [], current_user), now),
-    "回访": lambda o, f, now: services.visit(o, current_user, f.satisfaction.data,
-                                           f.comment.data, now),
-    "关闭": lambda o, f, now: services.close(o, current_user, now),
-    "更正": lambda o, f, now: services.amend(o, current_user, f.note.data, now),
+    "回访": lambda o, f, now: orders.visit(o, current_user, f.satisfaction.data,
+                                         f.comment.data, now),
+    "关闭": lambda o, f, now: orders.close(o, current_user, now),
+    "更正": lambda o, f, now: orders.amend(o, current_user, f.note.data, now),
 }
 STEP_SLUGS = {"assign": "派单", "accept": "接单", "start": "处理中", "complete": "完工",
               "visit": "回访", "close": "关闭", "amend": "更正"}
@@ -151,12 +141,11 @@ def order_step(order_id, slug):
     """Take one step of the flow; htmx gets the refreshed order block (timeline included)."""
     step = STEP_SLUGS.get(slug) or abort(404)
     order = get_or_404(WorkOrder, order_id)
-    if not services.may(current_user, order, step):
-        abort(403, services.WHO[services.ORDER_RULES[step][1]])
+    if not orders.may(current_user, order, step):
+        abort(403, orders.ORDER_FLOW.refusal(step))
     form = STEP_FORMS[step]()
     if step == "派单":
-        form.engineer.choices = [SelectChoice(u.id, u.display_name)
-                                 for u in services.assignable_engineers(order.estate)]
+        _engineer_choices(form, order.estate)
     if attempt(form, lambda: STEP_ACTIONS[step](order, form, utcnow())):
         if request.htmx:
             return _order_page(get_or_404(WorkOrder, order_id))
@@ -166,50 +155,11 @@ def order_step(order_id, slug):
     return _order_page(order, 200 if request.htmx else 422, **{step: form})
 
 
-@bp.route("/settings", methods=["GET", "POST"])
-@role_required(*services.SUPERVISORS)
-@estate_required
-def settings():
-    """The estate's due hours per priority and its complaint root-cause categories."""
-    estate = current_estate()
-    current = services.ServiceSettings.of(estate)
-    form = DueHoursForm(data={k: str(getattr(current, k)) for k in services.HOUR_FIELDS})
-    cause_form = CauseForm(formdata=None)
-    valid = form.validate_on_submit()
-    hours = form.hours() if form.is_submitted() else None
-    if valid and hours:
-        services.save_settings(estate, hours)
-        flash("已保存时限设置。", "success")
-        return redirect(url_for("service.settings"))
-    return render("service/settings.html", form=form, cause_form=cause_form,
-                  causes=services.causes_of(estate)), 422 if form.errors else 200
-
-
-@bp.post("/settings/causes")
-@role_required(*services.SUPERVISORS)
-@estate_required
-def add_cause():
-    """Add a root-cause category, or switch one on or off (?toggle=id)."""
-    estate = current_estate()
-    toggle = request.args.get("toggle", type=int)
-    if toggle:
-        services.toggle_cause(get_or_404(services.ComplaintCause, toggle))
-        return redirect(url_for("service.settings"))
-    cause_form = CauseForm()
-    if attempt(cause_form, lambda: services.add_cause(estate, cause_form.name.data)):
-        flash(f"已添加分类 {cause_form.name.data}。", "success")
-        return redirect(url_for("service.settings"))
-    current = services.ServiceSettings.of(estate)
-    form = DueHoursForm(formdata=None,
-                        data={k: str(getattr(current, k)) for k in services.HOUR_FIELDS})
-    return render("service/settings.html", form=form, cause_form=cause_form,
-                  causes=services.causes_of(estate)), 422
-
-
 def home_panel(user, estate):
     """The home page's service-desk panel: my orders first, then the desk's open work."""
-    return {"counts": services.panel_counts(user, estate),
-            "next": list(services.order_list(estate, "mine", user).limit(3)), "now": utcnow()}
+    now = utcnow()
+    return {"counts": panel_counts(user, estate, now),
+            "next": list(orders.order_list(estate, "mine", user, now).limit(3)), "now": now}
 
 
 @bp.route("/orders/<int:order_id>.pdf")
@@ -218,6 +168,5 @@ def order_pdf(order_id):
     """The order as a printable A4 record with its whole timeline (the archive's document)."""
     order = get_or_404(WorkOrder, order_id)
     pdf = render_pdf("pdf/service_order.html", title="报修工单", estate=order.estate,
-                     period=order.code, signatures=["维修人", "审核人"],
-                     **services.order_document(order))
+                     period=order.code, signatures=["维修人", "审核人"], **order_document(order))
     return pdf_response(pdf, f"{order.code}.pdf")
