@@ -1,9 +1,9 @@
 """Gate validators, table-driven: mobiles, plates (incl. new-energy), ID numbers, masking."""
 import pytest
 
+from wyapp.errors import DomainError
 from wyapp.gate.goods import parse_items
 from wyapp.gate.validators import (
-    GateError,
     clean_id_number,
     clean_mobile,
     clean_plate,
@@ -31,7 +31,7 @@ MOBILES = [
 @pytest.mark.parametrize(("typed", "expected"), MOBILES)
 def test_mobile(typed, expected):
     if expected is None:
-        with pytest.raises(GateError, match="手机号应为 11 位数字"):
+        with pytest.raises(DomainError, match="手机号应为 11 位数字"):
             clean_mobile(typed)
     else:
         assert clean_mobile(typed) == expected
@@ -62,7 +62,7 @@ PLATES = [
 @pytest.mark.parametrize(("typed", "expected"), PLATES)
 def test_plate(typed, expected):
     if expected is None:
-        with pytest.raises(GateError, match="车牌号格式不对"):
+        with pytest.raises(DomainError, match="车牌号格式不对"):
             clean_plate(typed)
     else:
         assert clean_plate(typed) == expected
@@ -88,7 +88,7 @@ IDS = [
 @pytest.mark.parametrize(("typed", "expected", "message"), IDS)
 def test_id_number(typed, expected, message):
     if message:
-        with pytest.raises(GateError, match=message):
+        with pytest.raises(DomainError, match=message):
             clean_id_number(typed)
     else:
         assert clean_id_number(typed) == expected
@@ -121,5 +121,5 @@ def test_parse_items(text, items):
     ("\n".join(["椅子 1"] * 51), "最多 50 行"),
 ])
 def test_parse_items_refuses(text, message):
-    with pytest.raises(GateError, match=message):
+    with pytest.raises(DomainError, match=message):
         parse_items(text)

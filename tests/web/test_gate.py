@@ -1,14 +1,19 @@
-"""Gate: visitor registration, phone suggestions, on site and 签离, idempotency, masking."""
+"""Gate: visitor registration, phone suggestions, on site and 签离, idempotency, masking.
+
+The booth's clock matters (long stays, today's invitations and slips): the module is marked
+`clock` and every time is derived from the test's `now`."""
 import logging
 import re
 from datetime import timedelta
 
 import pytest
 
-from wyapp.db import utcnow
-from wyapp.gate import services
+from tests.factories import gate as make
 from wyapp.gate.models import GateSettings, VehicleEntry, Visit
+from wyapp.gate.visits import register_visit
 from wyapp.models import Building, Estate, Notification, Unit, User
+
+pytestmark = pytest.mark.clock
 
 ID_NUMBER = "440306199003071232"
 MASKED = "440***********1232"
@@ -71,7 +76,9 @@ def test_register_visitor_then_on_site_and_sign_out(gate, in_db):
     assert "这位访客已经签离" in gate.get("/gate/on-site").text
 
 
-def test_on_site_full_page_and_htmx_block(gate):
+def test_on_site_full_page_and_htmx_block(gate, in_db, now):
+    with in_db():
+        make.visit(Estate.get(), name="周建国", unit="3-602", at=now - timedelta(minutes=30))
     full = gate.get("/gate/on-site")
     assert full.headers["Cache-Control"] == "private, no-store"
     assert "<html" in full.text and "在场访客" in full.text and "周建国" in full.text
@@ -80,15 +87,15 @@ def test_on_site_full_page_and_htmx_block(gate):
     assert "周建国" in block.text
 
 
-def test_long_stay_is_highlighted_with_the_estates_hours(gate, in_db):
+def test_long_stay_is_highlighted_with_the_estates_hours(gate, in_db, now):
     with in_db():
-        estate, user = estate_and_user()
-        services.register_visit(estate, user, {**visit_form(name="留宿者"), "party_size": 1},
-                                now=utcnow() - timedelta(hours=5))
+        estate = Estate.get()
+        make.visit(estate, name="留宿者", at=now - timedelta(hours=5))
+        make.visit(estate, name="周建国", phone="13612345678", at=now - timedelta(hours=13))
     page = gate.get("/gate/on-site").text
     stayer = page[page.index("留宿者") - 300:page.index("留宿者")]
     assert "long-stay" not in stayer  # 5 h < default 12 h
-    assert "已停留超过 12 小时" in page  # the demo's 周建国 came 13 h ago
+    assert "已停留超过 12 小时" in page  # 周建国 came 13 h ago
     with in_db():
         GateSettings.create(estate=estate, long_stay_hours=4)
     page = gate.get("/gate/on-site").text
@@ -134,7 +141,9 @@ def test_hostile_values_never_500(gate, in_db, value):
     for field in ("name", "phone", "unit", "plate", "id_number", "note", "party_size",
                   "purpose", "host"):
         response = gate.post("/gate/", data=visit_form(**{field: value}))
-        assert response.status_code in (302, 422), (field, value[:20])
+        assert response.status_code in (302, 400, 422), (field, value[:20])
+        if response.status_code == 400:  # a NUL byte: refused before any view, in Chinese
+            assert "\x00" in value and "空字符" in response.text
         if response.status_code == 422:
             assert re.search(r'class="error"[^>]*>[^<]*[\u4e00-\u9fff]', response.text), field
             assert "<script>alert(1)</script>" not in response.text
@@ -154,7 +163,17 @@ def test_invalid_utf8_bytes_get_a_chinese_message(gate):
     assert multipart.status_code == 422 and "包含无法识别的字符" in multipart.text
 
 
-def test_phone_suggestions_htmx_block_and_full_page(gate):
+def _earlier_visits_of_chen(estate, now):
+    """陈美玲 came three times: twice alike (with her car), once alone."""
+    for days, party, plate in ((3, 3, "粤BD12345"), (2, 1, ""), (1, 3, "粤BD12345")):
+        at = now - timedelta(days=days)
+        make.visit(estate, name="陈美玲", phone="13812345678", unit="2-301", party_size=party,
+                   plate=plate, at=at, left=at + timedelta(hours=1))
+
+
+def test_phone_suggestions_htmx_block_and_full_page(gate, in_db, now):
+    with in_db():
+        _earlier_visits_of_chen(Estate.get(), now)
     block = gate.post("/gate/suggest", data={"phone": "13812345678"},
                       headers={"HX-Request": "true"})
     assert "<html" not in block.text
@@ -167,8 +186,9 @@ def test_phone_suggestions_htmx_block_and_full_page(gate):
     assert "陈美玲" not in none.text
 
 
-def test_picking_a_suggestion_fills_the_form(gate, in_db):
+def test_picking_a_suggestion_fills_the_form(gate, in_db, now):
     with in_db():
+        _earlier_visits_of_chen(Estate.get(), now)
         earlier = Visit.get(name="陈美玲", plate="粤BD12345")
     block = gate.get(f"/gate/?visit={earlier.id}", headers={"HX-Request": "true"})
     assert "<html" not in block.text and 'id="register-form"' in block.text
@@ -196,9 +216,8 @@ def test_idempotency_key_in_the_service_returns_the_first_visit(app, in_db):
     with in_db():
         estate, user = estate_and_user()
         data = {**visit_form(), "party_size": 1}
-        first, created, _ = services.register_visit(estate, user, data, idempotency_key="k-1")
-        again, created_again, _ = services.register_visit(estate, user, data,
-                                                          idempotency_key="k-1")
+        first, created, _ = register_visit(estate, user, data, idempotency_key="k-1")
+        again, created_again, _ = register_visit(estate, user, data, idempotency_key="k-1")
         assert created and not created_again and again.id == first.id
 
 
@@ -239,14 +258,13 @@ def test_settings_form_is_for_supervisors_and_checks_values(login):
 def test_other_estates_visits_are_404(gate, in_db):
     with in_db():
         other = Estate.create(name="他处花园")
-        building = Building.create(estate=other, name="A座")
+        building = Building.create(estate=other, name="A栋")
         Unit.create(estate=other, building=building, number="101")
-        visit, _, _ = services.register_visit(other, User.get(username="admin"),
-                                              {**visit_form(unit="A座-101"), "party_size": 1})
+        visit = make.visit(other, unit="A栋-101", by=User.get(username="admin"))
     assert gate.post(f"/gate/visits/{visit.id}/sign-out").status_code == 404
     assert gate.get(f"/gate/?visit={visit.id}").status_code == 404
     assert "王小明" not in gate.get("/gate/on-site").text
-    wrong_unit = gate.post("/gate/", data=visit_form(unit="A座-101"))
+    wrong_unit = gate.post("/gate/", data=visit_form(unit="A栋-101"))
     assert "本小区没有房号" in wrong_unit.text
     with in_db():
         assert Notification.select().count() == 0
@@ -276,9 +294,26 @@ def test_staff_without_an_estate_get_403(login, in_db):
     assert login("gate").get("/gate/").status_code == 403
 
 
-def test_home_panels_and_long_stay_badge(login):
+def test_home_panels_and_long_stay_badge(login, in_db, now):
+    with in_db():
+        estate = Estate.get()
+        make.visit(estate, name="周建国", at=now - timedelta(hours=13))  # forgot to sign out
+        make.visit(estate, name="孙浩", phone="13345678901", at=now - timedelta(minutes=30))
+        make.invitation(estate)
+        make.slip(estate)
     home = login("gate").get("/").text
-    assert "来访登记" in home and "1 位访客停留过久" in home  # the demo's 周建国
+    assert "来访登记" in home and "1 位访客停留过久" in home  # 周建国
     assert re.search(r'/gate/"[^>]*>.*?门岗</span>\s*<span class="badge">1</span>', home, re.S)
     desk = login("desk").get("/").text
     assert "今日有效预约 1 个" in desk and "今日放行条 1 张" in desk
+
+
+@pytest.mark.xfail(strict=True, reason="Unit.find splits 座 off as a separator and then looks "
+                   "for buildings A/A号楼/A栋/A幢, never A座 (models.py: add f'{building}座')")
+def test_a_building_named_a_zuo_is_found(gate, in_db):
+    """Estates name towers A座, B座: the booth types A座-101 as the old gate lookup took it."""
+    with in_db():
+        estate = Estate.get()
+        Unit.create(estate=estate, building=Building.create(estate=estate, name="A座"),
+                    number="101")
+    assert gate.post("/gate/", data=visit_form(unit="A座-101")).status_code == 302

@@ -1,16 +1,22 @@
-"""Gate: invitations (预约) and release slips (放行条) — dates, once per day, single use."""
+"""Gate: invitations (预约) and release slips (放行条) — dates, once per day, single use.
+
+"Today" is the estate's date at the test's `now` (never the machine's date): marked `clock`."""
 import re
 from datetime import date, datetime, timedelta
 
 import pytest
 
+from tests.factories import gate as make
 from wyapp.db import utcnow
-from wyapp.gate import goods, services
+from wyapp.errors import DomainError
+from wyapp.gate import goods, visits
+from wyapp.gate.invitations import check_invitation
 from wyapp.gate.models import Invitation, ReleaseSlip, Visit
-from wyapp.gate.validators import GateError
 from wyapp.models import Building, Estate, Unit, User
 
 from .test_gate import visit_form
+
+pytestmark = pytest.mark.clock
 
 TODAY_NOON = datetime(2026, 3, 10, 4, 0)  # 12:00 in Shanghai
 
@@ -22,17 +28,22 @@ def invitation_form(**changes):
     return form
 
 
+@pytest.fixture
+def today(in_db, now):
+    """The estate's date at the test's instant."""
+    with in_db():
+        return Estate.get(name="示范花园").today(now)
+
+
 def make_invitation(valid_from, valid_to, estate=None, phone="13687654321"):
     estate = estate or Estate.get(name="示范花园")
     unit = Unit.select().where(Unit.estate == estate).first()
-    return services.create_invitation(estate, User.get(username="desk"), {
-        "name": "林晓", "phone": phone, "unit": unit.label.replace("号楼", ""),
-        "purpose": "探亲访友", "party_size": 2, "valid_from": valid_from, "valid_to": valid_to})
+    return make.invitation(estate, valid_from, valid_to, phone=phone,
+                           unit=unit.label.replace("号楼", ""))
 
 
-def test_desk_creates_an_invitation_with_code_and_qr(login, app, in_db):
+def test_desk_creates_an_invitation_with_code_and_qr(login, app, in_db, today):
     desk = login("desk")
-    today = date.today()
     response = desk.post("/gate/invitations", data=invitation_form(
         valid_from=today.isoformat(), valid_to=(today + timedelta(days=1)).isoformat()))
     assert response.status_code == 302
@@ -76,10 +87,9 @@ def test_invitation_roles(login):
     assert login("desk").get("/gate/invitations").status_code == 200
 
 
-def test_code_at_the_gate_fills_the_form_and_works_once_a_day(login, in_db):
+def test_code_at_the_gate_fills_the_form_and_works_once_a_day(login, in_db, today):
     with in_db():
-        invitation = make_invitation(date.today() - timedelta(days=1),
-                                     date.today() + timedelta(days=1))
+        invitation = make_invitation(today - timedelta(days=1), today + timedelta(days=1))
     gate = login("gate")
     filled = gate.get(f"/gate/?code={invitation.code.lower()}")
     assert 'value="林晓"' in filled.text and 'value="13687654321"' in filled.text
@@ -100,26 +110,25 @@ def test_invitation_dates_with_a_fixed_clock(app, in_db):
     with in_db():
         estate = Estate.get(name="示范花园")
         invitation = make_invitation(date(2026, 3, 10), date(2026, 3, 11))
-        with pytest.raises(GateError, match="还未生效：有效日期从 2026-03-10"):
-            services.check_invitation(estate, invitation.code, datetime(2026, 3, 9, 15, 59))
+        with pytest.raises(DomainError, match="还未生效：有效日期从 2026-03-10"):
+            check_invitation(estate, invitation.code, datetime(2026, 3, 9, 15, 59))
         # 2026-03-10 00:00 in Shanghai is 03-09 16:00 UTC
-        assert services.check_invitation(estate, invitation.code, datetime(2026, 3, 9, 16, 0))
-        data = {**visit_form(), "party_size": 1, "invitation": invitation.code}
-        services.register_visit(estate, User.get(username="gate"), data, now=TODAY_NOON)
-        with pytest.raises(GateError, match="今天已经使用过"):
-            services.check_invitation(estate, invitation.code, TODAY_NOON + timedelta(hours=3))
+        assert check_invitation(estate, invitation.code, datetime(2026, 3, 9, 16, 0))
+        make.visit(estate, invitation=invitation.code, at=TODAY_NOON)
+        with pytest.raises(DomainError, match="今天已经使用过"):
+            check_invitation(estate, invitation.code, TODAY_NOON + timedelta(hours=3))
         next_day = TODAY_NOON + timedelta(days=1)
-        assert services.check_invitation(estate, invitation.code, next_day)
-        with pytest.raises(GateError, match="已过期：有效期到 2026-03-11"):
-            services.check_invitation(estate, invitation.code, TODAY_NOON + timedelta(days=2))
+        assert check_invitation(estate, invitation.code, next_day)
+        with pytest.raises(DomainError, match="已过期：有效期到 2026-03-11"):
+            check_invitation(estate, invitation.code, TODAY_NOON + timedelta(days=2))
 
 
-def test_other_estates_code_is_unknown(login, in_db):
+def test_other_estates_code_is_unknown(login, in_db, today):
     with in_db():
         other = Estate.create(name="他处花园")
-        Unit.create(estate=other, building=Building.create(estate=other, name="A座"),
+        Unit.create(estate=other, building=Building.create(estate=other, name="A栋"),
                     number="101")
-        invitation = make_invitation(date.today(), date.today(), estate=other)
+        invitation = make_invitation(today, today, estate=other)
     gate = login("gate")
     assert "没有这个预约码" in gate.get(f"/gate/?code={invitation.code}").text
     assert login("desk").get(f"/gate/invitations/{invitation.id}").status_code == 404
@@ -127,20 +136,20 @@ def test_other_estates_code_is_unknown(login, in_db):
 
 # ── release slips ─────────────────────────────────────────────────────────────
 
-def slip_form(**changes):
+def slip_form(today, **changes):
     form = {"unit": "3-101", "applicant": "马先生", "items": "沙发 2\n冰箱×1",
-            "valid_on": date.today().isoformat(), "approved_by": "王经理", "note": ""}
+            "valid_on": today.isoformat(), "approved_by": "王经理", "note": ""}
     form.update(changes)
     return form
 
 
-def test_desk_issues_a_slip_and_the_gate_releases_it_once(login, in_db):
+def test_desk_issues_a_slip_and_the_gate_releases_it_once(login, in_db, today):
     desk = login("desk")
-    response = desk.post("/gate/slips/new", data=slip_form())
+    response = desk.post("/gate/slips/new", data=slip_form(today))
     assert response.status_code == 302
     with in_db():
         slip = ReleaseSlip.get(applicant="马先生")
-        assert [(i.name, i.quantity) for i in slip.items] == [("沙发", 2), ("冰箱", 1)]
+        assert [(i.name, i.quantity) for i in slip.goods] == [("沙发", 2), ("冰箱", 1)]
     assert desk.post(f"/gate/slips/{slip.id}", data={}).status_code == 403  # the gate releases
     gate = login("gate")
     by_code = gate.get(f"/gate/slips?q={slip.code.lower()}", headers={"HX-Request": "true"})
@@ -157,12 +166,11 @@ def test_desk_issues_a_slip_and_the_gate_releases_it_once(login, in_db):
     assert twice.status_code == 422 and "这张放行条已经使用过" in twice.text
 
 
-def test_expired_and_future_slips_say_why(login, in_db):
+def test_expired_and_future_slips_say_why(login, in_db, today):
     with in_db():
-        estate, desk = Estate.get(name="示范花园"), User.get(username="desk")
-        old = goods.issue_slip(estate, desk, {**slip_form(), "valid_on": date(2020, 1, 1)})
-        later = goods.issue_slip(estate, desk, {**slip_form(),
-                                                   "valid_on": date.today() + timedelta(days=3)})
+        estate = Estate.get(name="示范花园")
+        old = make.slip(estate, date(2020, 1, 1))
+        later = make.slip(estate, today + timedelta(days=3))
     gate = login("gate")
     assert "已过期（有效日期 2020-01-01）" in gate.get(f"/gate/slips/{old.id}").text
     refused = gate.post(f"/gate/slips/{old.id}", data={})
@@ -175,33 +183,32 @@ def test_expired_and_future_slips_say_why(login, in_db):
 def test_slip_release_is_single_use_even_when_raced(app, in_db):
     with in_db():
         estate, gate = Estate.get(name="示范花园"), User.get(username="gate")
-        slip = goods.issue_slip(estate, gate, {**slip_form(), "valid_on": date(2026, 3, 10)})
+        slip = make.slip(estate, date(2026, 3, 10))
         stale = ReleaseSlip.get_by_id(slip.id)
         goods.release_goods(slip, gate, now=TODAY_NOON)
-        with pytest.raises(GateError, match="已经使用过"):
+        with pytest.raises(DomainError, match="已经使用过"):
             goods.release_goods(stale, gate, now=TODAY_NOON)  # fetched before the release
         stale.used_at = None
-        with pytest.raises(GateError, match="已经使用过"):
+        with pytest.raises(DomainError, match="已经使用过"):
             goods.release_goods(stale, gate, now=TODAY_NOON)
 
 
 @pytest.mark.parametrize("value", ["", "测" * 10000, "<img src=x>", "1; DELETE FROM unit"])
-def test_slip_form_hostile_values(login, value):
+def test_slip_form_hostile_values(login, value, today):
     desk = login("desk")
-    for field in slip_form():
-        response = desk.post("/gate/slips/new", data=slip_form(**{field: value}))
+    for field in slip_form(today):
+        response = desk.post("/gate/slips/new", data=slip_form(today, **{field: value}))
         assert response.status_code in (302, 422), field
         if response.status_code == 422:
             assert re.search(r'class="error"[^>]*>[^<]*[\u4e00-\u9fff]', response.text), field
 
 
-def test_other_estates_slip_is_404(login, in_db):
+def test_other_estates_slip_is_404(login, in_db, today):
     with in_db():
         other = Estate.create(name="他处花园")
-        Unit.create(estate=other, building=Building.create(estate=other, name="A座"),
+        Unit.create(estate=other, building=Building.create(estate=other, name="A栋"),
                     number="101")
-        slip = goods.issue_slip(other, User.get(username="admin"),
-                                   {**slip_form(unit="A座-101"), "valid_on": date.today()})
+        slip = make.slip(other, today, unit="A栋-101", by=User.get(username="admin"))
     gate = login("gate")
     assert gate.get(f"/gate/slips/{slip.id}").status_code == 404
     assert gate.post(f"/gate/slips/{slip.id}", data={}).status_code == 404
@@ -230,17 +237,13 @@ def test_hostile_lookups_never_500(login, value):
     assert re.search(r'class="error"[^>]*>[^<]*[\u4e00-\u9fff]', settings.text)
 
 
-def test_once_a_day_is_enforced_by_the_database_too(app, in_db):
+def test_once_a_day_is_enforced_by_the_database_too(app, in_db, monkeypatch):
     with in_db():
-        estate, gate = Estate.get(name="示范花园"), User.get(username="gate")
+        estate = Estate.get(name="示范花园")
         invitation = make_invitation(date(2026, 3, 10), date(2026, 3, 10))
-        data = {**visit_form(), "party_size": 1, "invitation": invitation.code}
-        services.register_visit(estate, gate, data, now=TODAY_NOON)
-        original = services.check_invitation
-        services.check_invitation = lambda *args: invitation  # a twin that checked earlier
-        try:
-            with pytest.raises(GateError, match="今天已经使用过"):
-                services.register_visit(estate, gate, data, now=TODAY_NOON)
-        finally:
-            services.check_invitation = original
+        make.visit(estate, invitation=invitation.code, at=TODAY_NOON)
+        # a twin request that checked the code before the first one was written
+        monkeypatch.setattr(visits, "check_invitation", lambda *args: invitation)
+        with pytest.raises(DomainError, match="今天已经使用过"):
+            make.visit(estate, invitation=invitation.code, at=TODAY_NOON)
         assert Visit.select().where(Visit.invitation == invitation).count() == 1

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from PIL import Image
 
-from wyapp.gate import privacy, purge_command, services
+from wyapp.gate import invitations, privacy, purge_command, reports, visits
 from wyapp.gate.models import GateSettings, Invitation, PurgeRun, VehicleEntry, Visit
 from wyapp.models import Estate, User
 from wyapp.photos import Photo, save_photo
@@ -24,15 +24,15 @@ def _png():
 def _old_and_recent_visits():
     estate, gate = Estate.get(name="示范花园"), User.get(username="gate")
     photo = save_photo(estate, _png(), gate)
-    old, _, _ = services.register_visit(
+    old, _, _ = visits.register_visit(
         estate, gate, {**visit_form(name="老访客", plate="粤B12345",
                                     id_number="440306199003071232"), "party_size": 3},
         now=T0, photos=[photo])
-    services.sign_out(old, gate, T0 + timedelta(hours=1))
-    recent, _, _ = services.register_visit(estate, gate, {**visit_form(name="新访客"),
+    visits.sign_out(old, gate, T0 + timedelta(hours=1))
+    recent, _, _ = visits.register_visit(estate, gate, {**visit_form(name="新访客"),
                                                           "party_size": 1},
                                            now=T0 + timedelta(days=100))
-    invitation = services.create_invitation(estate, gate, {
+    invitation = invitations.create_invitation(estate, gate, {
         "name": "预约人", "phone": "13687654321", "unit": "1-301", "purpose": "探亲访友",
         "valid_from": date(2026, 1, 5), "valid_to": date(2026, 1, 5)})
     return estate, old, recent, photo, invitation
@@ -43,7 +43,7 @@ def test_purge_after_180_days_with_a_fixed_clock(app, in_db):
         estate, old, recent, photo, invitation = _old_and_recent_visits()
         photo_file = photo.file()
         assert photo_file.exists()
-        before = services.daily_visitor_log(estate, date(2026, 1, 5))
+        before = reports.daily_visitor_log(estate, date(2026, 1, 5))
 
         assert privacy.purge_personal_data(T0 + timedelta(days=179)) == {}
         result = privacy.purge_personal_data(T0 + timedelta(days=181))
@@ -60,14 +60,14 @@ def test_purge_after_180_days_with_a_fixed_clock(app, in_db):
         assert Invitation.get_by_id(invitation.id).name == ""
         assert Visit.get_by_id(recent.id).name == "新访客"
 
-        after = services.daily_visitor_log(estate, date(2026, 1, 5))  # counts intact
+        after = reports.daily_visitor_log(estate, date(2026, 1, 5))  # counts intact
         assert (after["total"], after["people"], after["by_purpose"]) == \
             (before["total"], before["people"], before["by_purpose"])
         assert after["visits"][0]["name"] == "（已清除）"
         run = PurgeRun.get()
         assert (run.visits, run.photos, run.cutoff) == (1, 1, T0 + timedelta(days=1))
         assert privacy.purge_personal_data(T0 + timedelta(days=182)) == {}  # nothing twice
-        assert services.phone_history(estate, "13912345678") == [Visit.get_by_id(recent.id)]
+        assert visits.phone_history(estate, "13912345678") == [Visit.get_by_id(recent.id)]
 
 
 def test_retention_days_is_per_estate(app, in_db):

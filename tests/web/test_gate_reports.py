@@ -2,10 +2,11 @@
 import io
 from datetime import date, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
 
-from wyapp import demo
-from wyapp.gate import services
+from wyapp.gate import reports, vehicles, visits
+from wyapp.gate.demo import demo as gate_demo
 from wyapp.gate.models import Invitation, ReleaseSlip, VehicleEntry, Visit, WatchEntry
 from wyapp.models import Estate, User
 
@@ -23,11 +24,11 @@ def _day_of_visits():
     estate, gate = Estate.get(name="示范花园"), User.get(username="gate")
 
     def visit(at, out=None, **changes):
-        v, _, _ = services.register_visit(estate, gate, {**visit_form(**changes),
+        v, _, _ = visits.register_visit(estate, gate, {**visit_form(**changes),
                                                          "party_size": changes.get("n", 1)},
                                           now=at)
         if out:
-            services.sign_out(v, gate, out)
+            visits.sign_out(v, gate, out)
         return v
     visit(_local(23, 0, DAY - timedelta(days=1)), _local(1, 0), name="昨夜")  # not counted
     visit(_local(9, 5), _local(9, 30), purpose="快递外卖")
@@ -35,14 +36,14 @@ def _day_of_visits():
     visit(_local(14, 0), _local(16, 0), name="看房", purpose="中介看房", plate="粤B12345")
     visit(_local(23, 30), None, name="过夜", id_number="440306199003071232")
     visit(_local(8, 0, DAY + timedelta(days=1)), None, name="明天")
-    services.vehicle_in(estate, gate, "粤B99999", "业主", now=_local(7, 0))
+    vehicles.vehicle_in(estate, gate, "粤B99999", "业主", now=_local(7, 0))
     return estate
 
 
 def test_daily_visitor_log_figures(app, in_db):
     with in_db():
         estate = _day_of_visits()
-        log = services.daily_visitor_log(estate, DAY)
+        log = reports.daily_visitor_log(estate, DAY)
     assert log["total"] == 4 and log["people"] == 4
     assert dict(log["by_purpose"]) == {"探亲访友": 1, "快递外卖": 2, "装修施工": 0,
                                        "维修服务": 0, "中介看房": 1, "其他": 0}
@@ -53,7 +54,7 @@ def test_daily_visitor_log_figures(app, in_db):
     assert log["visits"][-1]["id_number"] == "440***********1232"
     assert log["vehicles"] == {"total": 2, "visitor": 1, "resident": 1, "still_in": 1,
                                "average_stay": "2小时0分"}
-    week = services.vehicles_per_day(estate, DAY)
+    week = reports.vehicles_per_day(estate, DAY)
     assert len(week) == 7 and week[-1] == (DAY, log["vehicles"]) and week[0][0] == date(2026, 3, 4)
 
 
@@ -85,17 +86,21 @@ def test_csv_defuses_formulas():
     log = {"visits": [{"time_in": "", "time_out": "", "name": "=HYPERLINK(1)", "phone": "",
                        "id_number": "", "visited": "+1", "purpose": "", "party_size": 1,
                        "plate": ""}]}
-    row = services.visitor_log_csv(log).splitlines()[1]
+    row = reports.visitor_log_csv(log).splitlines()[1]
     assert "'=HYPERLINK(1)" in row and "'+1" in row
 
 
-def test_demo_is_realistic_and_idempotent(app, in_db):
+@pytest.mark.clock
+def test_demo_is_realistic_and_idempotent(app, in_db, now):
+    """The gate's own demo (what `wyapp demo` adds for the gate) over the office."""
     with in_db():
         estate = Estate.get(name="示范花园")
+        users = {u.username: u for u in User.select()}
+        gate_demo(estate, users, now)
         counts = [m.select().count() for m in (Visit, VehicleEntry, Invitation, ReleaseSlip,
                                                WatchEntry)]
         assert counts[0] >= 10 and all(counts)
-        demo.create(app.extensions["wyapp.features"])
+        gate_demo(estate, users, now)
         assert [m.select().count() for m in (Visit, VehicleEntry, Invitation, ReleaseSlip,
                                              WatchEntry)] == counts
-        assert services.on_site(estate).count() >= 3
+        assert visits.on_site(estate).count() >= 3

@@ -1,10 +1,11 @@
 """Gate: vehicles in/out with duration, and the watchlist (warns, alerts, never blocks)."""
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from wyapp.gate import services
+from tests.factories import gate as make
+from wyapp.gate import vehicles, visits, watchlist
 from wyapp.gate.models import VehicleEntry, Visit, WatchEntry
 from wyapp.models import Estate, Notification, User
 
@@ -44,16 +45,16 @@ def test_vehicle_form_hostile_values(login, value):
 def test_vehicle_duration_with_a_fixed_clock(app, in_db):
     with in_db():
         estate, gate = Estate.get(name="示范花园"), User.get(username="gate")
-        entry, hits = services.vehicle_in(estate, gate, "粤B77777", "访客",
+        entry, hits = vehicles.vehicle_in(estate, gate, "粤B77777", "访客",
                                           now=datetime(2026, 3, 10, 1, 0))
-        services.vehicle_out(entry, now=datetime(2026, 3, 10, 1, 45))
-        assert hits == [] and services.duration_text(entry.stayed(None)) == "45分钟"
+        vehicles.vehicle_out(entry, now=datetime(2026, 3, 10, 1, 45))
+        assert hits == [] and visits.duration_text(entry.stayed(None)) == "45分钟"
 
 
 def test_other_estates_vehicle_is_404(login, in_db):
     with in_db():
         other = Estate.create(name="他处花园")
-        entry, _ = services.vehicle_in(other, User.get(username="admin"), "粤B11111", "业主")
+        entry, _ = vehicles.vehicle_in(other, User.get(username="admin"), "粤B11111", "业主")
     assert login("gate").post(f"/gate/vehicles/{entry.id}/out").status_code == 404
 
 
@@ -100,10 +101,12 @@ def _alerts(username):
 
 
 def test_registration_hit_warns_alerts_and_does_not_block(login, in_db):
+    with in_db():
+        make.watch(Estate.get(), name="钱某", phone="13900001111", plate="粤BX7Q92")
     gate = login("gate")
     warned = gate.post("/gate/suggest", data={"phone": "13900001111"},
                        headers={"HX-Request": "true"})
-    assert "关注名单：曾冒充快递员进入小区" in warned.text  # the demo entry, before 登记
+    assert "关注名单：曾冒充快递员进入小区" in warned.text  # before 登记
     response = gate.post("/gate/", data=visit_form(name="钱某", phone="13900001111"))
     assert response.status_code == 302
     page = gate.get("/gate/").text
@@ -120,7 +123,7 @@ def test_registration_hit_warns_alerts_and_does_not_block(login, in_db):
 
 def test_id_number_and_plate_hits(login, in_db):
     with in_db():
-        services.add_watch(Estate.get(name="示范花园"), User.get(username="supervisor"),
+        watchlist.add_watch(Estate.get(name="示范花园"), User.get(username="supervisor"),
                            id_number="440306199003071232", plate="粤B88888", reason="有纠纷")
     gate = login("gate")
     gate.post("/gate/", data=visit_form(id_number="440306199003071232"))
@@ -132,9 +135,11 @@ def test_id_number_and_plate_hits(login, in_db):
         assert any("车辆入场 粤B88888" in t for t in titles) and len(titles) == 2
 
 
-def test_invitation_use_hit(login, in_db):
+def test_invitation_use_hit(login, in_db, now):
     with in_db():
-        invitation = make_invitation(date.today(), date.today(), phone="13900001111")
+        estate = Estate.get()
+        make.watch(estate, name="钱某", phone="13900001111")
+        invitation = make_invitation(estate.today(now), estate.today(now), phone="13900001111")
     gate = login("gate")
     assert "关注名单：曾冒充快递员" in gate.get(f"/gate/?code={invitation.code}").text
     response = gate.post("/gate/", data=visit_form(name="访客", phone="13900001111",

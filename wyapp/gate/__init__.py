@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 
 from ..db import db
 from ..features import Feature, HomePanel, NavItem
-from . import desk, manage  # noqa: F401 — their routes register on bp
+from . import desk_views, manage_views  # noqa: F401 — their routes register on bp
 from .demo import demo
 from .documents import GATE_DAY
 from .models import MIGRATIONS

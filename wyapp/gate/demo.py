@@ -1,21 +1,15 @@
 """Demo gate data for 示范花园: a full day of visitors and vehicles (today after 19:00,
 otherwise yesterday), a few visitors on site now, an invitation, a release slip and a
-watchlist entry. Idempotent: skipped when the estate already has visits."""
+watchlist entry, all relative to the `now` the demo is made at (naive UTC) in the estate's
+own time. Idempotent: skipped when the estate already has visits."""
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from ..db import utcnow
 from .goods import issue_slip
+from .invitations import create_invitation
 from .models import Visit
-from .services import (
-    add_watch,
-    create_invitation,
-    local_day,
-    register_visit,
-    sign_out,
-    vehicle_in,
-    vehicle_out,
-)
+from .vehicles import vehicle_in, vehicle_out
+from .visits import register_visit, sign_out
+from .watchlist import add_watch
 
 DAY_VISITORS = [  # local time in, name, phone, unit, purpose, party, plate, minutes stayed
     ("08:12", "顺丰 刘师傅", "13723456789", "1-101", "快递外卖", 1, "", 8),
@@ -38,18 +32,16 @@ ON_SITE_NOW = [  # minutes ago, name, phone, unit, purpose, party, plate
 RESIDENT_CARS = [("07:40", "粤B6D2J8", 560), ("08:05", "粤BF56789", 610), ("12:10", "粤B9H3P1", 95)]
 
 
-def demo(estate, users):
+def demo(estate, users, now):
+    """The gate's demo records of `estate` as of `now` (naive UTC)."""
     if Visit.select().where(Visit.estate == estate).exists():
         return
-    now, gate = utcnow(), users["gate"]
-    zone = ZoneInfo(estate.timezone)
-    today = local_day(estate, now)
-    day = today if now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).hour >= 19 \
-        else today - timedelta(days=1)
+    gate = users["gate"]
+    today = estate.today(now)
+    day = today if estate.local(now).hour >= 19 else today - timedelta(days=1)
 
     def at(clock):
-        local = datetime.combine(day, time.fromisoformat(clock), zone)
-        return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        return estate.utc(datetime.combine(day, time.fromisoformat(clock)))
 
     def visit(when, name, phone, unit, purpose, party, plate):
         return register_visit(estate, gate, {

@@ -4,7 +4,7 @@ from datetime import date
 from ..documents import local_text
 from ..features import DocumentKind
 from .models import ReleaseSlip, VehicleEntry, Visit
-from .services import daily_visitor_log, day_bounds
+from .reports import daily_visitor_log
 
 
 def collect_day(estate, period):
@@ -12,7 +12,7 @@ def collect_day(estate, period):
     vehicles that came in and the release slips valid or used that day; None when the gate
     recorded nothing at all."""
     day = date.fromisoformat(period)
-    start, end = day_bounds(estate, day)
+    start, end = estate.day_bounds(day)
     log = daily_visitor_log(estate, day)
     vehicles = list(VehicleEntry.select().where(VehicleEntry.estate == estate,
                                                 VehicleEntry.time_in >= start,
@@ -41,7 +41,7 @@ def collect_day(estate, period):
              "watch_hit": e.watch_hit} for e in vehicles]},
         "slips": [{"code": s.code, "unit": s.unit.label, "applicant": s.applicant,
                    "valid_on": s.valid_on.isoformat(), "approved_by": s.approved_by,
-                   "goods": "、".join(f"{i.name}×{i.quantity}" for i in s.items),
+                   "goods": "、".join(f"{i.name}×{i.quantity}" for i in s.goods),
                    "note": s.note,
                    "issued_by": s.issued_by.display_name if s.issued_by_id else "",
                    "used_at": local_text(estate, s.used_at),

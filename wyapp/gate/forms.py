@@ -4,19 +4,10 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from ..forms import BaseForm, required, text
+from ..errors import show_error
+from ..forms import BaseForm, cleaned, required, text
 from .models import PURPOSES, VEHICLE_KINDS
-from .validators import GateError, clean_id_number, clean_mobile, clean_plate
-
-
-def cleaned(cleaner):
-    """A validator that normalises the field with `cleaner` or shows its message."""
-    def check(form, field):
-        try:
-            field.data = cleaner(field.data)
-        except GateError as error:
-            raise ValidationError(error.message) from None
-    return check
+from .validators import clean_id_number, clean_mobile, clean_plate
 
 
 def whole_number(label, low, high, default=None):
@@ -50,11 +41,10 @@ class GateForm(BaseForm):
         return ok
 
     def show(self, error):
-        """Put a domain error beside its field (or the first field)."""
-        target = getattr(self, error.field, None) if error.field else None
-        if target is None:  # a rule of the whole form: beside the first visible field
-            target = next(f for f in self if f.type not in ("CSRFTokenField", "HiddenField"))
-        target.errors.append(error.message)
+        """Put a domain error beside its field; a rule of the whole form goes beside the
+        first visible field, where the booth's phone shows it. Returns the form."""
+        first = next(f.name for f in self if f.type not in ("CSRFTokenField", "HiddenField"))
+        return show_error(self, error, default=first)
 
 
 def purpose_field(default=None):

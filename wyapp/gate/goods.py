@@ -2,9 +2,10 @@
 import re
 
 from ..db import db, utcnow
+from ..errors import DomainError
+from ..models import Unit
+from .invitations import new_code
 from .models import ReleaseSlip, SlipItem
-from .services import find_unit, local_day, new_code
-from .validators import GateError
 
 
 def parse_items(text):
@@ -17,19 +18,23 @@ def parse_items(text):
         match = re.fullmatch(r"(.+?)\s*[x×X*]?\s*(\d{1,4})\s*(?:件|个|台|张|箱|套|把|只)?", line)
         name, quantity = (match.group(1).strip(), int(match.group(2))) if match else (line, 1)
         if len(name) > 60:
-            raise GateError("每件物品名称不能超过 60 个字。", "items")
+            raise DomainError("每件物品名称不能超过 60 个字。", "items")
         if quantity < 1:
-            raise GateError(f"“{name}”的数量应大于 0。", "items")
+            raise DomainError(f"“{name}”的数量应大于 0。", "items")
         items.append((name, quantity))
     if not items:
-        raise GateError("请填写放行物品，每行一件，例如：沙发 1。", "items")
+        raise DomainError("请填写放行物品，每行一件，例如：沙发 1。", "items")
     if len(items) > 50:
-        raise GateError("一张放行条最多 50 行物品。", "items")
+        raise DomainError("一张放行条最多 50 行物品。", "items")
     return items
 
 
 def issue_slip(estate, user, data):
-    unit = find_unit(estate, data["unit"])
+    """A new slip from cleaned form values (unit text, applicant, items text, valid_on: an
+    estate date, approved_by, note). Raises DomainError on the field (unit, items)."""
+    unit = Unit.find(estate, data["unit"])
+    if unit is None:
+        raise DomainError("请填写房号，例如 1-101。", "unit")
     items = parse_items(data["items"])
     with db.atomic():
         slip = ReleaseSlip.create(estate=estate, code=new_code(ReleaseSlip), unit=unit,
@@ -42,10 +47,10 @@ def issue_slip(estate, user, data):
 
 
 def slip_problem(slip, now):
-    """Why a slip cannot be used now, or None."""
+    """Why a slip cannot be used at `now` (naive UTC; its day is the estate's), or None."""
     if slip.used_at is not None:
         return "这张放行条已经使用过（一张只能放行一次）。"
-    today = local_day(slip.estate, now)
+    today = slip.estate.today(now)
     if today < slip.valid_on:
         return f"这张放行条还未到有效日期（{slip.valid_on}）。"
     if today > slip.valid_on:
@@ -54,15 +59,16 @@ def slip_problem(slip, now):
 
 
 def release_goods(slip, user, note="", now=None):
+    """确认放行 at `now` (naive UTC): once, on its day. Raises DomainError saying why not."""
     now = now or utcnow()
     problem = slip_problem(slip, now)
     if problem:
-        raise GateError(problem)
+        raise DomainError(problem)
     with db.atomic():
         updated = (ReleaseSlip.update(used_at=now, used_by=user, exit_note=note)
                    .where(ReleaseSlip.id == slip.id, ReleaseSlip.used_at.is_null()).execute())
     if not updated:
-        raise GateError("这张放行条已经使用过（一张只能放行一次）。")
+        raise DomainError("这张放行条已经使用过（一张只能放行一次）。")
     return ReleaseSlip.get_by_id(slip.id)
 
 
@@ -76,8 +82,10 @@ def find_slips(estate, query):
     if by_code.exists():
         return list(by_code)
     try:
-        unit = find_unit(estate, query)
-    except GateError:
+        unit = Unit.find(estate, query)
+    except DomainError:
         return []
-    return list(slips.where(ReleaseSlip.unit == unit).order_by(ReleaseSlip.valid_on.desc())
-                .limit(10))
+    if unit is None:
+        return []
+    return list(slips.where(ReleaseSlip.unit == unit)
+                .order_by(ReleaseSlip.valid_on.desc(), ReleaseSlip.id.desc()).limit(10))

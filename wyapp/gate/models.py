@@ -121,6 +121,11 @@ class ReleaseSlip(BaseModel):
     used_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="released_slips")
     exit_note = CharField(max_length=200, default="")
 
+    @property
+    def goods(self):
+        """The slip's items in the order the desk wrote them (a query)."""
+        return self.items.order_by(SlipItem.id)
+
 
 class SlipItem(BaseModel):
     slip = ForeignKeyField(ReleaseSlip, backref="items", on_delete="CASCADE")

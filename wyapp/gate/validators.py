@@ -1,10 +1,13 @@
 """Checks of what a guard types: mainland mobile numbers, plates, ID numbers (GB 11643).
 
-Each `clean_*` returns the normalised value or raises GateError with a Chinese message;
-an empty value is returned as "" (the form decides what is required).
+Each `clean_*` returns the normalised value or raises DomainError (message in Chinese, on the
+field it was given); an empty value is returned as "" (the form decides what is required).
 """
 import re
-from datetime import date
+from datetime import date, timedelta
+
+from ..db import utcnow
+from ..errors import DomainError
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 LETTER = "A-HJ-NP-Z"  # I and O are never used on plates
@@ -21,14 +24,6 @@ ID_CHECK = "10X98765432"
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
-class GateError(ValueError):
-    """A gate rule broken by one value; `field` names the form field it belongs beside."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
 def clean_mobile(value, field="phone"):
     digits = re.sub(r"[\s-]", "", value or "")
     if digits.startswith("+86"):
@@ -36,7 +31,7 @@ def clean_mobile(value, field="phone"):
     if not digits:
         return ""
     if not MOBILE.match(digits):
-        raise GateError("手机号应为 11 位数字，以 1 开头，例如 13812345678。", field)
+        raise DomainError("手机号应为 11 位数字，以 1 开头，例如 13812345678。", field)
     return digits
 
 
@@ -45,7 +40,7 @@ def clean_plate(value, field="plate"):
     if not plate:
         return ""
     if not any(p.match(plate) for p in PLATE_PATTERNS):
-        raise GateError("车牌号格式不对：应为省份简称 + 字母 + 5 位（新能源 6 位），"
+        raise DomainError("车牌号格式不对：应为省份简称 + 字母 + 5 位（新能源 6 位），"
                         "例如 粤B12345 或 粤BD12345。", field)
     return plate
 
@@ -59,15 +54,16 @@ def clean_id_number(value, field="id_number"):
     if not number:
         return ""
     if not re.fullmatch(r"[1-9][0-9]{16}[0-9X]", number):
-        raise GateError("身份证号应为 18 位：17 位数字加 1 位数字或 X。", field)
+        raise DomainError("身份证号应为 18 位：17 位数字加 1 位数字或 X。", field)
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise GateError("身份证号中的出生日期不存在，请核对。", field) from None
-    if born.year < 1900 or born > date.today():
-        raise GateError("身份证号中的出生日期不合理，请核对。", field)
+        raise DomainError("身份证号中的出生日期不存在，请核对。", field) from None
+    # born after today anywhere on earth (UTC+14 at most): no estate is known here
+    if born.year < 1900 or born > (utcnow() + timedelta(hours=14)).date():
+        raise DomainError("身份证号中的出生日期不合理，请核对。", field)
     if id_check_digit(number[:17]) != number[17]:
-        raise GateError("身份证号校验位不对，请逐位核对。", field)
+        raise DomainError("身份证号校验位不对，请逐位核对。", field)
     return number
 
 

@@ -6,12 +6,15 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import utcnow
+from ..errors import DomainError, show_error
+from ..models import Unit
 from ..photos import PhotoRejected, save_photos
 from ..web import render
-from . import goods, privacy, services
+from . import goods, invitations, privacy, visits, watchlist
+from . import vehicles as cars
 from .forms import CodeForm, ReleaseForm, VehicleForm, VisitForm
 from .models import GateSettings, Invitation, ReleaseSlip, VehicleEntry, Visit
-from .validators import GateError, clean_mobile
+from .validators import clean_mobile
 
 bp = Blueprint("gate", __name__, url_prefix="/gate")
 
@@ -37,13 +40,13 @@ def no_store(response):
 
 
 def gate_panel(user, estate):
-    return {"visitors": services.on_site(estate).count(),
-            "vehicles": services.vehicles_on_site(estate).count(),
-            "long_stays": services.long_stays(estate, utcnow()).count()}
+    return {"visitors": visits.on_site(estate).count(),
+            "vehicles": cars.vehicles_on_site(estate).count(),
+            "long_stays": visits.long_stays(estate, utcnow()).count()}
 
 
 def desk_panel(user, estate):
-    today = services.local_day(estate, utcnow())
+    today = estate.today(utcnow())
     return {"invitations": scoped(Invitation).where(Invitation.valid_from <= today,
                                                     Invitation.valid_to >= today).count(),
             "slips": scoped(ReleaseSlip).where(ReleaseSlip.valid_on == today).count()}
@@ -51,13 +54,13 @@ def desk_panel(user, estate):
 
 def long_stay_badge(user, estate):
     """The gate tab shows how many visitors overstay: they may have left unsigned."""
-    return services.long_stays(estate, utcnow()).count()
+    return visits.long_stays(estate, utcnow()).count()
 
 
 def _home(form, code_form=None, status=200, **extra):
     return render("gate/home.html", "register_form", form=form,
                   code_form=code_form or CodeForm(formdata=None),
-                  on_site_count=services.on_site(current_estate()).count(), **extra), status
+                  on_site_count=visits.on_site(current_estate()).count(), **extra), status
 
 
 @bp.route("/", methods=["GET"])
@@ -66,16 +69,16 @@ def home():
     """The registration form first; ?visit= or ?code= fills it (htmx: just the form)."""
     estate, code_form, data, warnings = current_estate(), CodeForm(formdata=None), {}, []
     if request.args.get("visit", type=int):
-        data = services.prefill_from_visit(get_or_404(Visit, request.args.get("visit", type=int)))
+        data = visits.prefill_from_visit(get_or_404(Visit, request.args.get("visit", type=int)))
     elif request.args.get("code"):
         code_form = CodeForm(request.args, meta={"csrf": False})
         try:
-            invitation = services.check_invitation(estate, request.args["code"], utcnow())
-        except GateError as error:
-            code_form.code.errors = [error.message]
+            invitation = invitations.check_invitation(estate, request.args["code"], utcnow())
+        except DomainError as error:
+            show_error(code_form, error, default="code")
         else:
-            data = services.prefill_from_invitation(invitation)
-            warnings = services.watch_matches(estate, name=invitation.name,
+            data = invitations.prefill_from_invitation(invitation)
+            warnings = watchlist.watch_matches(estate, name=invitation.name,
                                               phone=invitation.phone, plate=invitation.plate)
     return _home(VisitForm(formdata=None, data=data), code_form, warnings=warnings)
 
@@ -96,24 +99,24 @@ def register():
         try:
             photos = save_photos(estate, request.files.getlist(form.photo.name),
                                  current_user, limit=1)
-            visit, _, hits = services.register_visit(
+            visit, _, hits = visits.register_visit(
                 estate, current_user, form.data, idempotency_key=key, photos=photos)
         except PhotoRejected as error:
             form.photo.errors.append(str(error))
-        except GateError as error:
+        except DomainError as error:
             privacy.discard_photos(photos)
             form.show(error)
         else:
             flash(f"已登记：被访 {visit.visited}，{visit.party_size} 人。", "success")
             if hits:
-                flash(f"⚠ 关注名单提醒：{services.describe_watch(hits)}。请核实后决定是否放行，"
+                flash(f"⚠ 关注名单提醒：{watchlist.describe_watch(hits)}。请核实后决定是否放行，"
                       "已通知主管。", "error")
             return redirect(url_for("gate.home"))
     elif form.unit.data and not form.unit.errors:  # every mistake in one round
         try:
-            services.find_unit(estate, form.unit.data)
-        except GateError as error:
-            form.unit.errors.append(error.message)
+            Unit.find(estate, form.unit.data)
+        except DomainError as error:
+            show_error(form, error)
     return _home(form, status=422)
 
 
@@ -124,10 +127,10 @@ def suggest():
     estate = current_estate()
     try:
         phone = clean_mobile(request.form.get("phone", "")[:20])
-    except GateError:
+    except DomainError:
         phone = ""
-    context = {"history": services.phone_history(estate, phone),
-               "warnings": services.watch_matches(estate, phone=phone)}
+    context = {"history": visits.phone_history(estate, phone),
+               "warnings": watchlist.watch_matches(estate, phone=phone)}
     if request.htmx:
         return render("gate/home.html", "suggestions", **context)
     form = VisitForm(formdata=None, data={"phone": phone})
@@ -143,7 +146,7 @@ def on_site():
 
 def _on_site_context():
     estate = current_estate()
-    return {"visits": services.on_site(estate), "now": utcnow(),
+    return {"visits": visits.on_site(estate), "now": utcnow(),
             "hours": GateSettings.of(estate).long_stay_hours}
 
 
@@ -153,10 +156,10 @@ def sign_out(visit_id):
     """签离 records the time out; htmx gets the refreshed list back."""
     visit = get_or_404(Visit, visit_id)
     try:
-        services.sign_out(visit, current_user)
-        stayed = services.duration_text(visit.stayed(visit.time_out))
+        visits.sign_out(visit, current_user)
+        stayed = visits.duration_text(visit.stayed(visit.time_out))
         message = f"已签离：被访 {visit.visited}，停留 {stayed}。"
-    except GateError as error:
+    except DomainError as error:
         message = error.message
     if request.htmx:
         return render("gate/on_site.html", "on_site", message=message, **_on_site_context())
@@ -171,19 +174,19 @@ def vehicles():
     estate, form, status = current_estate(), VehicleForm(), 200
     if form.validate_on_submit():
         try:
-            entry, hits = services.vehicle_in(estate, current_user, form.plate.data,
+            entry, hits = cars.vehicle_in(estate, current_user, form.plate.data,
                                               form.kind.data)
-        except GateError as error:
+        except DomainError as error:
             form.show(error)
         else:
             flash(f"{entry.plate} 已入场。", "success")
             if hits:
-                flash(f"⚠ 关注名单提醒：{services.describe_watch(hits)}。已通知主管。", "error")
+                flash(f"⚠ 关注名单提醒：{watchlist.describe_watch(hits)}。已通知主管。", "error")
             return redirect(url_for("gate.vehicles"))
     if form.errors:
         status = 422
-    return render("gate/vehicles.html", form=form, entries=services.vehicles_on_site(estate),
-                  now=utcnow(), duration=services.duration_text), status
+    return render("gate/vehicles.html", form=form, entries=cars.vehicles_on_site(estate),
+                  now=utcnow(), duration=visits.duration_text), status
 
 
 @bp.post("/vehicles/<int:entry_id>/out")
@@ -192,10 +195,10 @@ def vehicle_out(entry_id):
     """出场: records the time out and says how long the vehicle stayed."""
     entry = get_or_404(VehicleEntry, entry_id)
     try:
-        services.vehicle_out(entry)
+        cars.vehicle_out(entry)
         flash(f"{entry.plate or '车辆'} 已出场，停留 "
-              f"{services.duration_text(entry.stayed(entry.time_out))}。", "success")
-    except GateError as error:
+              f"{visits.duration_text(entry.stayed(entry.time_out))}。", "success")
+    except DomainError as error:
         flash(error.message, "error")
     return redirect(url_for("gate.vehicles"))
 
@@ -222,11 +225,11 @@ def slip(slip_id):
             abort(403)
         try:
             goods.release_goods(slip, current_user, form.exit_note.data)
-        except GateError as error:
-            form.exit_note.errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="exit_note")
         else:
             flash(f"放行条 {slip.code} 已放行。", "success")
             return redirect(url_for("gate.slip", slip_id=slip.id))
     slip = get_or_404(ReleaseSlip, slip_id)
-    return render("gate/slip.html", slip=slip, form=form,
+    return render("gate/slip.html", slip=slip, items=list(slip.goods), form=form,
                   problem=goods.slip_problem(slip, utcnow())), 422 if form.errors else 200

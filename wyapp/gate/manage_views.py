@@ -6,13 +6,14 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import db, utcnow
-from ..documents import render_pdf
+from ..documents import pdf_response, render_pdf
+from ..errors import DomainError
 from ..web import render
-from . import services
 from .forms import SettingsForm, WatchForm
 from .models import GateSettings, PurgeRun, WatchEntry
-from .validators import GateError
+from .reports import daily_visitor_log, vehicles_per_day, visitor_log_csv
 from .views import BOSS, bp
+from .watchlist import add_watch
 
 
 @bp.route("/watchlist", methods=["GET", "POST"])
@@ -22,9 +23,9 @@ def watchlist():
     estate, form = current_estate(), WatchForm()
     if form.validate_on_submit():
         try:
-            services.add_watch(estate, current_user, **{k: form.data[k] for k in
+            add_watch(estate, current_user, **{k: form.data[k] for k in
                                ("name", "phone", "id_number", "plate", "reason")})
-        except GateError as error:
+        except DomainError as error:
             form.show(error)
         else:
             flash("已加入关注名单。", "success")
@@ -66,7 +67,7 @@ def _report_day(estate):
     try:
         return date.fromisoformat(request.args.get("day", "")[:10])
     except ValueError:
-        return services.local_day(estate, utcnow())
+        return estate.today(utcnow())
 
 
 @bp.route("/report")
@@ -75,8 +76,8 @@ def report():
     """来访登记日志 of one day: by purpose, peak hours, on site at midnight, vehicles."""
     estate = current_estate()
     day = _report_day(estate)
-    return render("gate/report.html", log=services.daily_visitor_log(estate, day),
-                  week=services.vehicles_per_day(estate, day))
+    return render("gate/report.html", log=daily_visitor_log(estate, day),
+                  week=vehicles_per_day(estate, day))
 
 
 @bp.route("/report.pdf")
@@ -84,11 +85,10 @@ def report():
 def report_pdf():
     """The same day's log as an A4 PDF (ID numbers and phones masked)."""
     estate = current_estate()
-    log = services.daily_visitor_log(estate, _report_day(estate))
+    log = daily_visitor_log(estate, _report_day(estate))
     pdf = render_pdf("pdf/gate_visitor_log.html", title="来访登记日志", estate=estate,
                      period=str(log["day"]), log=log, signatures=["门岗值班员", "审核人"])
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=visitor-log-{log['day']}.pdf"})
+    return pdf_response(pdf, f"visitor-log-{log['day']}.pdf")
 
 
 @bp.route("/report.csv")
@@ -96,6 +96,6 @@ def report_pdf():
 def report_csv():
     """The same day's rows for Excel (UTF-8 with BOM; ID numbers and phones masked)."""
     estate = current_estate()
-    log = services.daily_visitor_log(estate, _report_day(estate))
-    return Response("\ufeff" + services.visitor_log_csv(log), mimetype="text/csv", headers={
+    log = daily_visitor_log(estate, _report_day(estate))
+    return Response("\ufeff" + visitor_log_csv(log), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=visitor-log-{log['day']}.csv"})

@@ -6,12 +6,13 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import utcnow
+from ..errors import DomainError
 from ..qr import qr_svg
 from ..web import render
-from . import goods, services
+from . import goods
+from . import invitations as bookings
 from .forms import InvitationForm, SlipForm
 from .models import Invitation
-from .validators import GateError
 from .views import DESK, bp
 
 
@@ -26,12 +27,12 @@ def invitation_url(invitation):
 def invitations():
     """预约: register an expected visitor for a date or dates; the latest below."""
     estate = current_estate()
-    today = services.local_day(estate, utcnow())
+    today = estate.today(utcnow())
     form = InvitationForm(data={"valid_from": today, "valid_to": today})
     if form.validate_on_submit():
         try:
-            invitation = services.create_invitation(estate, current_user, form.data)
-        except GateError as error:
+            invitation = bookings.create_invitation(estate, current_user, form.data)
+        except DomainError as error:
             form.show(error)
         else:
             flash(f"已预约，预约码 {invitation.code}。", "success")
@@ -64,11 +65,11 @@ def invitation_pass(token):
 def slip_new():
     """Issue a release slip: unit, applicant, items with quantities, valid date, approver."""
     estate = current_estate()
-    form = SlipForm(data={"valid_on": services.local_day(estate, utcnow())})
+    form = SlipForm(data={"valid_on": estate.today(utcnow())})
     if form.validate_on_submit():
         try:
             slip = goods.issue_slip(estate, current_user, form.data)
-        except GateError as error:
+        except DomainError as error:
             form.show(error)
         else:
             flash(f"已开具放行条 {slip.code}。", "success")
