@@ -3,6 +3,17 @@
 Migrations come in groups, one per feature. A group none of whose migrations ran yet
 (a new database, or a feature added to an old one) gets its current tables created and
 all its migrations marked as applied; a group that has run some gets the rest, in order.
+Which steps ran is kept in the table `wyapp_migration` (name, applied_at).
+
+Why our own runner and not peewee's `playhouse.migrations.Runner`: that one keeps one linear
+history of files for the whole database, whereas wyapp's schema is the sum of its features
+(Feature.migrations). A feature switched on in an existing installation must get its
+*current* tables in one step (its baseline), without replaying every change it went through
+on other installations, and the order of two features' steps never matters. Runner has
+neither groups nor baselines. Its history table is also called `schema_migration` (columns
+id, name, applied); ours had that name until 2026-12 with other columns, so the runner now
+carries an old database's rows from our `schema_migration` into `wyapp_migration` and drops
+it, and leaves a `schema_migration` of any other shape alone.
 """
 import os
 from datetime import UTC, datetime
@@ -10,6 +21,7 @@ from datetime import UTC, datetime
 from flask import request
 from peewee import (
     CharField,
+    DatabaseError,
     DatabaseProxy,
     DateTimeField,
     Insert,
@@ -180,14 +192,37 @@ class MigrationGroup:
 
 
 class SchemaMigration(BaseModel):
+    """One migration step that ran: "<group>:<name>" (or "<group>:baseline")."""
     name = CharField(primary_key=True)
     applied_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "wyapp_migration"
+
+
+def _carry_legacy_history(database):
+    """Move the rows of the history table as it was named before (`schema_migration`, with
+    columns name and applied_at) into `wyapp_migration`, then drop it; only when
+    `wyapp_migration` is still empty. A `schema_migration` without those columns (peewee's
+    own Runner: id, name, applied) is not ours and stays as it is."""
+    if SchemaMigration.select().exists():
+        return
+    try:
+        with database.atomic():  # a savepoint: PostgreSQL's transaction survives a miss
+            database.execute_sql("SELECT name, applied_at FROM schema_migration WHERE 1 = 0")
+    except DatabaseError:
+        return
+    database.execute_sql("INSERT INTO wyapp_migration (name, applied_at) "
+                         "SELECT name, applied_at FROM schema_migration")
+    database.execute_sql("DROP TABLE schema_migration")
 
 
 def migrate(groups):
     """Bring the database to the current schema; safe to run any number of times.
 
-    Returns the names of the migrations applied by this call.
+    `groups` is a list of MigrationGroup (the core's first). Returns the names of the
+    migrations applied by this call ("gate:baseline", "patrol:0004_lean_scan_indexes" …).
+    Runs in one transaction: a step that fails leaves the database as it was.
     """
     database = db.obj
     migrator = (SqliteMigrator if isinstance(database, SqliteDatabase) else PostgresqlMigrator)(
@@ -195,6 +230,7 @@ def migrate(groups):
     applied_now = []
     with database.atomic():
         database.create_tables([SchemaMigration], safe=True)
+        _carry_legacy_history(database)
         done = {m.name for m in SchemaMigration.select()}
         for group in groups:
             names = [f"{group.name}:{name}" for name, _ in group.migrations]

@@ -1,13 +1,14 @@
 """Demo data: estate 示范花园, its buildings and units, one account per role.
 
 Running it twice changes nothing; each feature adds its own demo data through
-Feature.demo(estate, users), which must be just as idempotent.
+Feature.demo(estate, users, now), which must be just as idempotent and places its records
+relative to `now` (naive UTC), never reading the machine's clock itself.
 """
 from functools import cache
 
 from werkzeug.security import generate_password_hash
 
-from .db import db
+from .db import db, utcnow
 from .models import Building, Estate, Unit, User
 
 PASSWORD = "wyapp-demo"  # noqa: S105 — the documented demo password
@@ -30,7 +31,11 @@ def _password_hash():
     return generate_password_hash(PASSWORD)
 
 
-def create(features):
+def create(features, now=None):
+    """Make the demo estate, its units and accounts, then each feature's demo data as of
+    `now` (naive UTC; the `wyapp demo` command passes None: the current time). Idempotent.
+    Returns the estate."""
+    now = now or utcnow()
     with db.atomic():
         estate, _ = Estate.get_or_create(name="示范花园",
                                          defaults={"address": "示范市示范路 88 号"})
@@ -52,5 +57,5 @@ def create(features):
             users[username] = user
         for feature in features:
             if feature.demo is not None:
-                feature.demo(estate, users)
+                feature.demo(estate, users, now)
     return estate

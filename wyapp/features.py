@@ -49,7 +49,9 @@ class DocumentKind:
     embedded in the PDF and compared to spot amendments), or None when there is nothing to
     file. `period` is "YYYY-MM-DD" for daily kinds, "YYYY-MM" for monthly ones, and a
     record key (e.g. "WO-12") for per-record kinds, whose `due(estate, now)` lists the keys
-    to file. The template under templates/pdf/ gets the data as `data`.
+    to file and whose `label(key)` gives what people read for it (the record's number,
+    BX000012): the key itself stays internal. The template under templates/pdf/ gets the
+    data as `data`.
     """
     code: str
     title: str
@@ -59,6 +61,7 @@ class DocumentKind:
     roles: frozenset = frozenset({"manager", "supervisor"})
     signatures: tuple = ("制表人", "审核人", "日期")
     due: object = None  # record kinds: callable(estate, now_utc) -> [period keys]
+    label: object = None  # record kinds: callable(period key) -> the record's number shown
     group: str = ""  # e.g. 重大投诉: filed as its own group
     sections: dict = field(default_factory=dict)  # {data key: 中文名}, to word amendments
 
@@ -70,7 +73,9 @@ class Feature:
     migrations: object = None  # a db.MigrationGroup
     nav: list = field(default_factory=list)
     home_panels: list = field(default_factory=list)
-    demo: object = None  # callable(estate, users_by_name), idempotent
+    # callable(estate, users_by_name, now): the feature's demo records as of `now` (naive
+    # UTC, given by wyapp.demo.create; never the machine's clock); idempotent
+    demo: object = None
     cli: list = field(default_factory=list)  # click commands added to `wyapp`
     periodic: list = field(default_factory=list)  # callables(now_utc) run by `tick`
     label_kinds: dict = field(default_factory=dict)  # {kind: view(label)} for /c/<token>

@@ -1,9 +1,17 @@
-"""Form basics shared by every feature: Chinese messages, no control characters."""
+"""Form basics shared by every feature: Chinese messages, no control characters.
+
+Domain rules raise the one domain error (wyapp.errors.DomainError). WTForms only catches its
+own ValidationError inside a field's validator chain, so a domain check used *as a field
+validator* goes through `cleaned()`, the one adapter; a domain error raised by a service
+after validation is shown with `errors.show_error`. There is no form-specific error type.
+"""
 import re
 
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
+
+from .errors import DomainError
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -37,9 +45,13 @@ def text(label, n, *validators, **kwargs):
                        filters=[lambda v: v.strip() if isinstance(v, str) else ""], **kwargs)
 
 
-class FieldError(ValidationError):
-    """A domain rule broken by one field's value: views show it beside that field."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
+def cleaned(cleaner):
+    """A field validator from a domain cleaner: `cleaner(value)` returns the normalised value
+    (kept as the field's data) or raises DomainError, whose message is shown beside the field
+    (WTForms shows only its own ValidationError there, hence this adapter)."""
+    def check(form, field):
+        try:
+            field.data = cleaner(field.data)
+        except DomainError as error:
+            raise ValidationError(error.message) from None
+    return check

@@ -1,11 +1,11 @@
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from peewee import JOIN, IntegrityError, fn
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import role_required
 from ..db import db
-from ..documents import render_pdf
+from ..documents import pdf_response, render_pdf
 from ..models import Building, Estate, Unit, User
 from ..web import render
 from .forms import (
@@ -208,5 +208,4 @@ def units_pdf(estate_id):
              .order_by(Building.name, Unit.floor, Unit.number))
     pdf = render_pdf("pdf/units.html", title="房号清单", estate=estate, units=units,
                      period=f"共 {units.count()} 户")
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": "inline; filename=units.pdf"})
+    return pdf_response(pdf, "units.pdf")

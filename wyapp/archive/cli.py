@@ -5,6 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..db import db, utcnow
+from ..errors import DomainError
 from ..models import Estate
 from . import services
 
@@ -25,7 +26,7 @@ def run(day, month, estate_name, records):
     try:
         day = services.parse_day(day) if day else None
         month = services.parse_month(month) if month else None
-    except services.ArchiveError as error:
+    except DomainError as error:
         raise click.ClickException(str(error)) from error
     with db.connection_context():
         estates = Estate.active_ones()
@@ -35,7 +36,7 @@ def run(day, month, estate_name, records):
                 raise click.ClickException(f"没有这个小区：{estate_name}")
         filed = 0
         for estate in estates:
-            yesterday = (services.local_today(estate, utcnow()) - timedelta(days=1)).isoformat()
+            yesterday = (estate.today(utcnow()) - timedelta(days=1)).isoformat()
             for kind in services.kinds().values():
                 if kind.cadence == "daily":
                     periods = [day or yesterday] if day or not month else []

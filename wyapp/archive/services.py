@@ -4,23 +4,19 @@ import json
 import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from peewee import IntegrityError, PostgresqlDatabase
 
 from ..db import db, utcnow
 from ..documents import render_pdf
+from ..errors import DomainError
 from ..features import document_kinds
 from ..models import Estate
 from .models import GENESIS, Document, SweepMark
 
 SWEEP_EVERY = timedelta(hours=1)
 DAILY_LOOKBACK = 7  # days re-checked for amendments after filing
-
-
-class ArchiveError(ValueError):
-    """A request the archive cannot carry out; the message is Chinese."""
 
 
 def kinds():
@@ -41,12 +37,21 @@ def archive_root():
 
 
 def period_label(kind, period):
+    """The period as the PDF words it: 2026年6月14日, 2026年6月, or a record's number."""
     if kind.cadence == "daily":
         d = date.fromisoformat(period)
         return f"{d.year}年{d.month}月{d.day}日"
     if kind.cadence == "monthly":
         year, month = period.split("-")
         return f"{year}年{int(month)}月"
+    return listed_period(kind, period)
+
+
+def listed_period(kind, period):
+    """The period as the archive's list shows it: a record kind's key as the record's number
+    (its kind's `label`, e.g. "WO-12" → BX000012), dates and months as stored."""
+    if kind is not None and kind.cadence == "record" and kind.label is not None:
+        return kind.label(period)
     return period
 
 
@@ -60,10 +65,11 @@ def file_document(kind_code, estate, period):
     """Render and file one document; None when there is nothing to file or nothing changed.
 
     A second run over amended source data files a new version naming the one it replaces.
+    Raises DomainError for a kind no feature declares.
     """
     kind = kinds().get(kind_code)
     if kind is None:
-        raise ArchiveError(f"没有这种档案：{kind_code}")
+        raise DomainError(f"没有这种档案：{kind_code}")
     data = kind.collect(estate, period)
     if data is None:
         return None
@@ -163,13 +169,10 @@ def chain_tip():
     return tip.entry_hash if tip else GENESIS
 
 
-def local_today(estate, now):
-    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(estate.timezone)).date()
-
-
 def due_periods(kind, estate, now):
-    """The periods a sweep (re)checks: ended days of the last week, the last two months."""
-    today = local_today(estate, now)
+    """The periods a sweep (re)checks at `now` (naive UTC): the estate's ended days of the
+    last week, its last two months, and what a record kind's `due` lists."""
+    today = estate.today(now)
     if kind.cadence == "daily":
         return [(today - timedelta(days=n)).isoformat() for n in range(1, DAILY_LOOKBACK + 1)]
     if kind.cadence == "monthly":
@@ -208,11 +211,11 @@ def parse_month(text):
     try:
         return datetime.strptime(text, "%Y-%m").strftime("%Y-%m")
     except ValueError as error:
-        raise ArchiveError("月份格式应为 YYYY-MM。") from error
+        raise DomainError("月份格式应为 YYYY-MM。") from error
 
 
 def parse_day(text):
     try:
         return datetime.strptime(text, "%Y-%m-%d").date().isoformat()
     except ValueError as error:
-        raise ArchiveError("日期格式应为 YYYY-MM-DD。") from error
+        raise DomainError("日期格式应为 YYYY-MM-DD。") from error

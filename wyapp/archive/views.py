@@ -1,7 +1,9 @@
-from flask import Blueprint, abort, request, send_file
+"""档案: the filed documents each role may read, and each PDF exactly as stored."""
+from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from ..auth import estate_required
+from ..documents import pdf_response
 from ..web import render
 from . import services
 from .models import Document
@@ -41,6 +43,7 @@ def index():
     if end:
         query = query.where(Document.period <= end + "\uffff")
     return render("archive/index.html", "results", documents=query.limit(500), kinds=kinds,
+                  period_of=lambda d: services.listed_period(kinds.get(d.kind), d.period),
                   estates=estates, selected={"kind": kind, "estate": estate_id,
                                              "from": start, "to": end})
 
@@ -51,7 +54,9 @@ def download(document_id):
     """The filed PDF, exactly as stored."""
     doc = _visible_documents(current_user).where(Document.id == document_id).first() \
         or abort(404)
-    return send_file(services.archive_root() / doc.path, mimetype="application/pdf",
-                     download_name=f"{doc.archive_no}.pdf", as_attachment=False)
+    path = services.archive_root() / doc.path
+    if not path.is_file():  # the index names a file that is gone: `archive verify` says so
+        abort(404)
+    return pdf_response(path.read_bytes(), f"{doc.archive_no}.pdf")
 
 
