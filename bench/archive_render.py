@@ -65,8 +65,9 @@ def build_patrol(estate, guard, days):
 
 
 def build_inspection(estate, engineer, supervisor):
+    from wyapp.inspection.checklists import create_checklist
     from wyapp.inspection.models import ChecklistItem, Equipment, Plan, SheetAnswer
-    from wyapp.inspection.services import create_checklist, evaluate, start_sheet, submit_sheet
+    from wyapp.inspection.sheets import evaluate, start_sheet, submit_sheet
 
     checklist = create_checklist(estate, supervisor, "机电设备日检表", "供配电")
     version = checklist.current_version()

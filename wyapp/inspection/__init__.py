@@ -4,17 +4,12 @@ from . import checklist_views, duty_views, meter_views, sheet_views  # noqa: F40
 from .cli import import_equipment_command
 from .demo import create_demo
 from .documents import INSPECTION_DAY, METER_MONTH
+from .equipment_views import open_equipment_label
 from .meter_views import open_meter_label
 from .models import MIGRATIONS
-from .services import raise_overdue_alerts
-from .views import (
-                    ENGINEERING,
-                    bp,
-                    engineer_panel,
-                    offline_pages,
-                    open_equipment_label,
-                    supervisor_panel,
-)
+from .plan_views import engineer_panel, offline_pages, supervisor_panel
+from .plans import raise_overdue_alerts
+from .views import ENGINEERING, bp
 
 feature = Feature(
     name="inspection",

@@ -1,21 +1,13 @@
-"""Checklists (检查表) with versioned items, and plans (计划): supervisors build them."""
+"""Checklists (检查表) with versioned items: supervisors build them, engineers read them."""
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
-from ..db import db
-from ..models import User
+from ..errors import DomainError, show_error
 from ..web import render
-from .forms import ChecklistForm, ItemForm, PlanForm, options
-from .models import Checklist, ChecklistItem, Equipment, Plan, PlanEngineer
-from .services import (
-    InspectionError,
-    add_item,
-    create_checklist,
-    move_item,
-    remove_item,
-    update_item,
-)
+from .checklists import add_item, create_checklist, move_item, remove_item, update_item
+from .forms import ChecklistForm, ItemForm, options
+from .models import Checklist, ChecklistItem, Equipment
 from .views import ENGINEERING, MANAGING, bp
 
 
@@ -68,8 +60,8 @@ def checklist(checklist_id):
     if form.validate_on_submit():
         try:
             add_item(checklist, current_user, **form.values())
-        except InspectionError as error:
-            getattr(form, error.field or "label").errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="label")
         else:
             flash(f"已添加检查项 {form.label.data}。", "success")
             return redirect(url_for("inspection.checklist", checklist_id=checklist.id))
@@ -88,8 +80,8 @@ def checklist_item(checklist_id, key):
     if form.validate_on_submit():
         try:
             update_item(checklist, current_user, item.key, **form.values())
-        except InspectionError as error:
-            getattr(form, error.field or "label").errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="label")
         else:
             flash("已保存检查项。", "success")
             return redirect(url_for("inspection.checklist", checklist_id=checklist.id))
@@ -110,54 +102,6 @@ def checklist_item_action(checklist_id, key, action):
             remove_item(checklist, current_user, key[:32])
         else:
             move_item(checklist, current_user, key[:32], -1 if action == "up" else 1)
-    except InspectionError:
+    except DomainError:  # the only refusal here: no such item
         abort(404)
     return _checklist_page(checklist)
-
-
-@bp.route("/plans")
-@role_required(*ENGINEERING)
-def plans():
-    """Plans: which equipment, which checklist, how often, who."""
-    plans = list(scoped(Plan).order_by(Plan.active.desc(), Plan.id))
-    names = {}
-    for row in (PlanEngineer.select(PlanEngineer, User).join(User)
-                .where(PlanEngineer.plan.in_([p.id for p in plans]))):
-        names.setdefault(row.plan_id, []).append(row.user.display_name)
-    return render("inspection/plans.html", plans=[(p, names.get(p.id, [])) for p in plans])
-
-
-def _plan_form(plan):
-    estate = current_estate()
-    engineers = [r.user_id for r in plan.engineer_rows] if plan.id else []
-    form = PlanForm(engineers=engineers, equipment=plan.equipment_id,
-                    checklist=plan.checklist_id, frequency=plan.frequency,
-                    active=plan.active if plan.id else True)
-    form.equipment.choices = options((e.id, f"{e.code} {e.name}")
-                                     for e in scoped(Equipment).order_by(Equipment.code))
-    form.checklist.choices = options((c.id, c.name)
-                                     for c in scoped(Checklist).order_by(Checklist.name))
-    form.engineers.choices = options((u.id, u.display_name)
-                                     for u in User.with_role(estate, "engineer"))
-    return form
-
-
-@bp.route("/plans/new", methods=["GET", "POST"])
-@bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
-@role_required(*MANAGING)
-def plan_form(plan_id=None):
-    """Create or edit a plan."""
-    plan = get_or_404(Plan, plan_id) if plan_id else Plan(estate=current_estate())
-    form = _plan_form(plan)
-    if form.validate_on_submit():
-        plan.equipment = get_or_404(Equipment, form.equipment.data)
-        plan.checklist = get_or_404(Checklist, form.checklist.data)
-        plan.frequency, plan.active = form.frequency.data, form.active.data
-        with db.atomic():
-            plan.save()
-            PlanEngineer.delete().where(PlanEngineer.plan == plan).execute()
-            PlanEngineer.insert_many([{"plan": plan, "user": u}
-                                      for u in form.engineers.data or []]).execute()
-        flash("已保存计划。", "success")
-        return redirect(url_for("inspection.plans"))
-    return render("inspection/plan_form.html", form=form, plan=plan)

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from ..admin.services import ImportRejected
 from ..db import db
 from ..models import Estate
-from .services import import_equipment
+from .equipment import import_equipment
 
 
 @click.command("import-equipment")

@@ -5,8 +5,9 @@ Idempotent: every row is looked up by its natural key before it is created.
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ..db import db, utcnow
+from ..db import db
 from ..models import Building, Unit
+from .checklists import create_checklist
 from .meters import previous_month
 from .models import (
     Checklist,
@@ -19,7 +20,6 @@ from .models import (
     Plan,
     PlanEngineer,
 )
-from .services import create_checklist, local_today
 
 EQUIPMENT = [
     # code, name, category, location, model, maker, contractor, phone
@@ -88,7 +88,9 @@ METERS = [("电", "配电房总电表", None, "地下一层配电房", "40", "DB
           ("水", "1号楼101 水表", ("1号楼", "101"), "1号楼101 管井", "1", "SB-1101", 230, 9)]
 
 
-def create_demo(estate, users):
+def create_demo(estate, users, now):
+    """The demo's ledger, checklists, plans, meters (four months of readings before the
+    estate's month at `now`, naive UTC) and a handed-over duty shift ending 2 h before `now`."""
     with db.atomic():
         equipment = {}
         for code, name, category, location, model, maker, contractor, phone in EQUIPMENT:
@@ -105,8 +107,8 @@ def create_demo(estate, users):
                                                defaults={"frequency": frequency})
             if created:
                 PlanEngineer.create(plan=plan, user=users["engineer"])
-        _meters(estate, users["engineer"])
-        _duty(estate, users["engineer"])
+        _meters(estate, users["engineer"], now)
+        _duty(estate, users["engineer"], now)
 
 
 def _checklist(estate, user, name, category, items):
@@ -125,8 +127,8 @@ def _checklist(estate, user, name, category, items):
     return checklist
 
 
-def _meters(estate, engineer):
-    this_month = local_today(estate, utcnow()).date().replace(day=1)
+def _meters(estate, engineer, now):
+    this_month = estate.today(now).replace(day=1)
     for kind, name, unit_key, location, multiplier, serial, start, monthly in METERS:
         unit = None
         if unit_key:
@@ -150,10 +152,10 @@ def _meters(estate, engineer):
                                 if last else None)
 
 
-def _duty(estate, engineer):
+def _duty(estate, engineer, now):
     if DutyShift.select().where(DutyShift.estate == estate).exists():
         return
-    started = utcnow() - timedelta(hours=26)
+    started = now - timedelta(hours=26)
     shift = DutyShift.create(estate=estate, engineer=engineer, started_at=started,
                              ended_at=started + timedelta(hours=24),
                              pending="2号楼1号电梯平层偏差，已报迅达维保，明日上午来人。",

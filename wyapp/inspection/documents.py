@@ -1,13 +1,11 @@
 """The inspection feature's archived documents: 设备日检记录表 (daily) and 抄表月报 (monthly)."""
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from ..documents import local_text
 from ..features import DocumentKind
-from ..service.orders import orders_for_origin
 from .meters import month_report
 from .models import Equipment, Plan
-from .services import _utc, day_sheets
+from .sheets import day_sheets, raised_orders
 
 ENGINEERING = frozenset({"engineer", "supervisor", "manager"})
 
@@ -27,10 +25,8 @@ def _expected(item):
 
 
 def _orders(answer):
-    if answer is None or not answer.work_order_id:
-        return []
     return [{"id": o.id, "code": o.code, "state": o.state, "description": o.description}
-            for o in orders_for_origin("inspection_item", answer.id)]
+            for o in raised_orders(answer)]
 
 
 def collect_day(estate, period):
@@ -39,12 +35,11 @@ def collect_day(estate, period):
     None when the estate had neither a sheet nor a daily plan that day.
     """
     day = date.fromisoformat(period)
-    zone = ZoneInfo(estate.timezone)
     sheets = day_sheets(estate, day)
     checked = {s["equipment"].id for s in sheets}
     due = (Plan.select(Plan, Equipment).join(Equipment)
            .where(Plan.estate == estate, Plan.active, Plan.frequency.in_(["每日", "每班"]),
-                  Plan.created_at < _utc(zone, day + timedelta(days=1)))
+                  Plan.created_at < estate.day_bounds(day)[1])
            .order_by(Equipment.code))
     missing = [{"code": p.equipment.code, "name": p.equipment.name,
                 "checklist": p.checklist.name, "frequency": p.frequency}

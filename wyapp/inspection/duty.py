@@ -1,13 +1,8 @@
 """The engineering duty log (值班记录): one engineer on duty at a time, events during the
 shift, handover notes when it ends, and the next engineer's 接班确认 that starts theirs."""
 from ..db import db, utcnow
+from ..errors import DomainError
 from .models import DutyEvent, DutyShift
-
-
-class DutyError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def on_duty(estate):
@@ -29,7 +24,7 @@ def take_over(estate, user, now=None):
     now = now or utcnow()
     current = on_duty(estate)
     if current is not None:
-        raise DutyError(f"{current.engineer.display_name} 正在值班，请等其交班后再接班。")
+        raise DomainError(f"{current.engineer.display_name} 正在值班，请等其交班后再接班。")
     with db.atomic():
         handed = awaiting_confirmation(estate)
         if handed is not None:
@@ -41,11 +36,11 @@ def take_over(estate, user, now=None):
 def add_event(shift, user, text, now=None):
     text = (text or "").strip()
     if not text:
-        raise DutyError("请填写事件内容。", "text")
+        raise DomainError("请填写事件内容。", "text")
     if len(text) > 500:
-        raise DutyError("事件内容不能超过 500 个字。", "text")
+        raise DomainError("事件内容不能超过 500 个字。", "text")
     if shift.ended_at is not None:
-        raise DutyError("这个班次已经交班。", "text")
+        raise DomainError("这个班次已经交班。", "text")
     return DutyEvent.create(shift=shift, text=text, recorded_by=user,
                             happened_at=now or utcnow())
 
@@ -53,11 +48,11 @@ def add_event(shift, user, text, now=None):
 def hand_over(shift, user, pending, equipment_status, now=None):
     """交班: the on-duty engineer writes what is pending and how the equipment runs."""
     if shift.engineer_id != user.id:
-        raise DutyError("只有当班工程师可以交班。", "pending")
+        raise DomainError("只有当班工程师可以交班。", "pending")
     if shift.ended_at is not None:
-        raise DutyError("这个班次已经交班。", "pending")
+        raise DomainError("这个班次已经交班。", "pending")
     if not equipment_status.strip():
-        raise DutyError("请填写设备运行情况。", "equipment_status")
+        raise DomainError("请填写设备运行情况。", "equipment_status")
     shift.pending, shift.equipment_status = pending.strip(), equipment_status.strip()
     shift.ended_at = now or utcnow()
     with db.atomic():

@@ -3,9 +3,9 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required
+from ..errors import DomainError, show_error
 from ..web import render
 from .duty import (
-    DutyError,
     add_event,
     awaiting_confirmation,
     hand_over,
@@ -41,7 +41,7 @@ def duty_take_over():
     """接班 (and 接班确认 of the handover waiting, if any)."""
     try:
         take_over(current_estate(), current_user)
-    except DutyError as error:
+    except DomainError as error:
         flash(error.message, "error")
     else:
         flash("已接班。", "success")
@@ -57,8 +57,8 @@ def duty_event(shift_id):
     if form.validate_on_submit():
         try:
             add_event(shift, current_user, form.text.data)
-        except DutyError as error:
-            form.text.errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="text")
         else:
             return _duty_page()
     return _duty_page(event_form=form, status=refused())
@@ -73,8 +73,8 @@ def duty_hand_over(shift_id):
     if form.validate_on_submit():
         try:
             hand_over(shift, current_user, form.pending.data, form.equipment_status.data)
-        except DutyError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="pending")
         else:
             flash("已交班，等待下一班接班确认。", "success")
             return redirect(url_for("inspection.duty"))

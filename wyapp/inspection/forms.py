@@ -6,9 +6,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Regexp, ValidationError
 
 from ..admin import forms as admin_forms
+from ..errors import DomainError
 from ..forms import BaseForm, at_most, required, text
 from .models import CATEGORIES, FREQUENCIES, ITEM_KINDS, METER_KINDS, STATUSES
-from .services import InspectionError, parse_number
+from .sheets import parse_number
 
 
 class ChineseChoiceMessages:
@@ -47,7 +48,7 @@ def number(label, *validators):
         if field.data:
             try:
                 parse_number(field.data)
-            except InspectionError as error:
+            except DomainError as error:
                 raise ValidationError(error.message) from None
     return text(label, 20, *validators, valid, render_kw={"inputmode": "decimal"})
 

@@ -1,24 +1,26 @@
 """Meters (抄表): the list, a meter's readings and replacement, the month report."""
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required
 from ..db import db, utcnow
-from ..documents import render_pdf
+from ..documents import pdf_response, render_pdf
+from ..errors import DomainError, show_error
 from ..labels import current_label, issue_label
 from ..models import Building, Unit
 from ..web import render
 from .forms import MeterForm, ReadingForm, ReplacementForm, options
-from .meters import MeterError, month_report, previous_month, record_reading, replace_meter
+from .meters import month_report, previous_month, record_reading, replace_meter
 from .models import Meter, MeterReading
-from .services import local_today, parse_number
+from .sheets import parse_number
 from .views import ENGINEERING, MANAGING, bp, engineering_only, refused
 
 
 def _this_month():
-    return local_today(current_estate(), utcnow()).date().replace(day=1)
+    """The first day of the estate's current month (its wall time, not the server's)."""
+    return current_estate().today(utcnow()).replace(day=1)
 
 
 def _month_arg():
@@ -46,8 +48,7 @@ def meters_pdf():
     report = month_report(current_estate(), month)
     pdf = render_pdf("pdf/inspection_meters.html", title="抄表月报", estate=current_estate(),
                      period=f"{month:%Y年%m月}", report=report, signatures=["抄表人", "审核人"])
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": "inline; filename=meters.pdf"})
+    return pdf_response(pdf, f"meters-{month:%Y-%m}.pdf")
 
 
 def _meter_form(meter):
@@ -70,7 +71,7 @@ def meter_new():
         meter.unit = get_or_404(Unit, form.unit.data) if form.unit.data else None
         meter.multiplier = parse_number(form.multiplier.data)
         if meter.multiplier <= 0:
-            form.multiplier.errors.append("倍率应大于 0。")
+            show_error(form, DomainError("倍率应大于 0。", "multiplier"))
         else:
             with db.atomic():
                 meter.save()
@@ -99,8 +100,8 @@ def meter(meter_id):
         try:
             record_reading(meter, date.fromisoformat(form.month.data + "-01"),
                            parse_number(form.value.data), current_user, form.note.data)
-        except MeterError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="value")
         else:
             flash(f"已记录 {meter.name} {form.month.data} 读数。", "success")
             target = url_for("inspection.meter", meter_id=meter.id)
@@ -121,8 +122,8 @@ def meter_replace(meter_id):
             replace_meter(meter, current_user, date.fromisoformat(form.replaced_on.data),
                           parse_number(form.old_final.data), form.new_serial.data,
                           parse_number(form.new_start.data))
-        except MeterError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="old_final")
         else:
             flash("已记录换表。", "success")
             return redirect(url_for("inspection.meter", meter_id=meter.id))

@@ -10,17 +10,13 @@ from datetime import date
 from decimal import Decimal
 
 from ..db import db
+from ..errors import DomainError
 from .models import Meter, MeterReading, MeterReplacement
 
 
-class MeterError(Exception):
-    def __init__(self, message, field="value"):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-class NeedsConfirmation(MeterError):
-    """The reading is flagged: saving it takes a confirmation note."""
+class NeedsConfirmation(DomainError):
+    """The reading is flagged: saving it takes a confirmation note (field "note"); `flags`
+    lists why. Callers may offer to save it with a note instead of refusing."""
 
     def __init__(self, flags):
         super().__init__("；".join(flags) + "。请核对读数，确认无误请填写说明后再保存。", "note")
@@ -79,13 +75,13 @@ def record_reading(meter, month, value, user, note=""):
     """Save a month's reading; a flagged one only with a confirmation note."""
     month = month_start(month)
     if value < 0:
-        raise MeterError("读数不能为负数。")
+        raise DomainError("读数不能为负数。", "value")
     if MeterReading.select().where(MeterReading.meter == meter,
                                    MeterReading.month == month).exists():
-        raise MeterError(f"{month:%Y年%m月} 已经抄过这块表。")
+        raise DomainError(f"{month:%Y年%m月} 已经抄过这块表。", "value")
     later = MeterReading.select().where(MeterReading.meter == meter, MeterReading.month > month)
     if later.exists():
-        raise MeterError("之后的月份已有读数，不能补录更早的月份。", "month")
+        raise DomainError("之后的月份已有读数，不能补录更早的月份。", "month")
     assessment = assess(meter, month, value)
     if assessment.flags and not note.strip():
         raise NeedsConfirmation(assessment.flags)
@@ -99,9 +95,9 @@ def replace_meter(meter, user, replaced_on, old_final, new_serial, new_start):
     """Record a replacement: the old meter's final reading, the new one's serial and start."""
     last = meter.readings.order_by(MeterReading.month.desc()).first()
     if last is not None and old_final < last.value:
-        raise MeterError(f"旧表止码不能小于上次读数 {last.value}。", "old_final")
+        raise DomainError(f"旧表止码不能小于上次读数 {last.value}。", "old_final")
     if new_start < 0 or old_final < 0:
-        raise MeterError("读数不能为负数。", "new_start")
+        raise DomainError("读数不能为负数。", "new_start")
     with db.atomic():
         replacement = MeterReplacement.create(meter=meter, replaced_on=replaced_on,
                                               old_serial=meter.serial, old_final=old_final,

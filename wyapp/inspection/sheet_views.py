@@ -1,5 +1,5 @@
 """Filling a sheet on the phone: start, save each item as it is entered, 全部正常, submit,
-and amendments of submitted sheets."""
+amendments of submitted sheets, and the day's sheets as a PDF."""
 import uuid
 from contextlib import suppress
 from datetime import date
@@ -8,23 +8,26 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required
-from ..db import db
+from ..db import db, utcnow
+from ..documents import pdf_response, render_pdf
+from ..errors import DomainError, show_error
 from ..offline import keep_offline
 from ..photos import PhotoRejected, save_photos
 from ..web import render
 from .forms import AmendForm, options
 from .models import ChecklistItem, Plan, Sheet, SheetAnswer
-from .services import (
-    InspectionError,
+from .sheets import (
     amend_answer,
+    day_sheets,
     fill_all_normal,
     problems_of,
+    raised_orders,
     save_answer,
     sheet_rows,
     start_sheet,
     submit_sheet,
 )
-from .views import ENGINEERING, MANAGING, bp, refused, work_order_url
+from .views import ENGINEERING, MANAGING, ORDER_LINKS, bp, refused
 
 FILLING = ("engineer", "supervisor")
 
@@ -54,7 +57,7 @@ def _page(sheet, problems=None, **extra):
     amend_form.item.choices = options([(i.id, i.label) for i in sheet.version.ordered_items()])
     return {"sheet": sheet, "rows": sheet_rows(sheet), "problems": problems or {},
             "can_fill": not sheet.submitted and current_user.has_role(*FILLING),
-            "amend_form": amend_form, "order_url": work_order_url,
+            "amend_form": amend_form, **ORDER_LINKS,
             "idempotency_key": uuid.uuid4().hex, **extra}
 
 
@@ -75,7 +78,7 @@ def save_item(sheet_id, item_id):
     problems, status = {}, 200
     try:
         _save_posted_item(sheet, item)
-    except (InspectionError, PhotoRejected) as error:
+    except (DomainError, PhotoRejected) as error:
         problems[item.id], status = str(error), refused()
     answer = SheetAnswer.get_or_none(sheet=sheet, item=item)
     if not problems:
@@ -92,7 +95,7 @@ def all_normal(sheet_id):
     sheet = _sheet_or_404(sheet_id)
     try:
         fill_all_normal(sheet)
-    except InspectionError as error:
+    except DomainError as error:
         flash(error.message, "error")
     if not request.htmx:
         return redirect(url_for("inspection.sheet", sheet_id=sheet.id))
@@ -110,7 +113,7 @@ def submit(sheet_id):
             _save_posted_values(sheet)
         done = submit_sheet(sheet, current_user, key,
                             mark_repairing=bool(request.form.get("mark_repairing")))
-    except (InspectionError, PhotoRejected) as error:
+    except (DomainError, PhotoRejected) as error:
         flash(str(error), "error")
         return render("inspection/sheet.html", **_page(sheet, problems_of(sheet))), 422
     if done.id != sheet.id:
@@ -125,7 +128,7 @@ def _save_posted_values(sheet):
     if sheet.submitted:
         return
     for item in sheet.version.ordered_items():
-        with suppress(InspectionError):  # kept as typed; problems_of() names it
+        with suppress(DomainError):  # kept as typed; problems_of() names it
             _save_posted_item(sheet, item)
 
 
@@ -159,10 +162,25 @@ def amend(sheet_id):
         item = ChecklistItem.get_by_id(form.item.data)
         try:
             amend_answer(sheet, item, form.new_value.data, form.reason.data, current_user)
-        except InspectionError as error:
-            getattr(form, error.field or "new_value").errors.append(error.message)
+        except DomainError as error:
+            show_error(form, error, default="new_value")
         else:
             flash("已记录更正。", "success")
             return redirect(url_for("inspection.sheet", sheet_id=sheet.id))
     return render("inspection/sheet.html", **_page(sheet, amend_form=form)), 422
 
+
+
+@bp.route("/day.pdf")
+@role_required(*ENGINEERING)
+def day_pdf():
+    """设备日检记录表: every sheet submitted on a day (?day=2026-03-10, default today)."""
+    estate = current_estate()
+    try:
+        day = date.fromisoformat(request.args.get("day", "")[:10])
+    except ValueError:
+        day = estate.today(utcnow())
+    pdf = render_pdf("pdf/inspection_day.html", title="设备日检记录表", estate=estate,
+                     period=f"{day:%Y年%m月%d日}", sheets=day_sheets(estate, day),
+                     signatures=["检查人", "审核人"], raised_orders=raised_orders)
+    return pdf_response(pdf, f"inspection-{day}.pdf")

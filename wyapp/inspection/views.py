@@ -1,38 +1,12 @@
-"""Today's sheets, the equipment ledger (台账) with CSV import and labels, label scans."""
-from datetime import date
+"""The inspection blueprint and what its pages share: roles, refusals, links to work orders.
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_login import current_user
-from peewee import IntegrityError
+Routes live by topic: plan_views (today's board, plans), equipment_views (ledger, labels),
+checklist_views, sheet_views, meter_views, duty_views.
+"""
+from flask import Blueprint, current_app, render_template, request
 
-from ..admin.services import ImportRejected
-from ..auth import current_estate, get_or_404, role_required, scoped
-from ..db import db, utcnow
-from ..documents import render_pdf
-from ..labels import current_label, issue_label
-from ..offline import keep_offline
-from ..qr import qr_svg
-from ..web import render
-from .forms import EquipmentForm, ImportForm, StatusForm
-from .models import Equipment, Sheet, SheetAnswer
-from .services import (
-    EQUIPMENT_COLUMNS,
-    board,
-    day_sheets,
-    import_equipment,
-    local_today,
-    set_equipment_status,
-    today_slots,
-)
+from ..features import record_url
+from .sheets import raised_orders
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 
@@ -46,184 +20,15 @@ def refused():
 
 
 def work_order_url(order_id):
-    """The service desk's page of a work order, when the service desk is installed."""
-    if "service.work_order" not in current_app.view_functions:
-        return None
-    return url_for("service.work_order", order_id=order_id)
+    """The service desk's page of a work order, or None when no feature shows work orders."""
+    return record_url(current_app.extensions["wyapp.features"], "work_order", order_id)
 
 
-def engineer_panel(user, estate):
-    """Home panel: my due sheets of today, by shift."""
-    now = utcnow()
-    return {"slots": today_slots(estate, now, engineer=user), "now": now}
-
-
-def supervisor_panel(user, estate):
-    return {"board": board(estate, utcnow())}
-
-
-@bp.route("/")
-@role_required(*ENGINEERING)
-def today():
-    """Today board: every due sheet per shift with due / done / overdue / abnormal."""
-    estate, now = current_estate(), utcnow()
-    mine = today_slots(estate, now, engineer=current_user) \
-        if current_user.has_role("engineer") else []
-    return keep_offline(render("inspection/today.html", board=board(estate, now), mine=mine,
-                               now=now))
-
-
-def offline_pages(user, estate):
-    """What an engineer needs without signal: today's board and the sheets being filled."""
-    if not user.has_role("engineer"):
-        return []
-    drafts = Sheet.select().where(Sheet.estate == estate, Sheet.status == "草稿",
-                                  Sheet.started_by == user)
-    return [url_for("inspection.today"),
-            *(url_for("inspection.sheet", sheet_id=sheet.id) for sheet in drafts)]
-
-
-@bp.route("/equipment")
-@role_required(*ENGINEERING)
-def equipment_list():
-    """The equipment ledger (设备台账)."""
-    rows = scoped(Equipment).order_by(Equipment.category, Equipment.code)
-    return render("inspection/equipment_list.html", rows=rows, import_form=ImportForm())
-
-
-@bp.route("/equipment/new", methods=["GET", "POST"])
-@bp.route("/equipment/<int:equipment_id>/edit", methods=["GET", "POST"])
-@role_required(*MANAGING)
-def equipment_form(equipment_id=None):
-    """Add a piece of equipment or edit its ledger entry."""
-    equipment = get_or_404(Equipment, equipment_id) if equipment_id else \
-        Equipment(estate=current_estate())
-    form = EquipmentForm(obj=equipment, installed_on=str(equipment.installed_on or ""))
-    if form.validate_on_submit():
-        form.populate_obj(equipment)
-        equipment.installed_on = form.installed_on.data or None
-        try:
-            with db.atomic():
-                equipment.save()
-        except IntegrityError:
-            form.code.errors.append("这个设备编号已被使用。")
-        else:
-            flash(f"已保存设备 {equipment.name}。", "success")
-            return redirect(url_for("inspection.equipment", equipment_id=equipment.id))
-    return render("inspection/equipment_form.html", form=form, equipment=equipment)
-
-
-@bp.post("/equipment/import")
-@role_required(*MANAGING)
-def equipment_import():
-    """CSV import: every bad line listed by number, nothing imported when any is bad."""
-    form, errors = ImportForm(), []
-    if form.validate_on_submit():
-        try:
-            count = import_equipment(current_estate(), form.file.data.read())
-        except ImportRejected as rejected:
-            errors = rejected.errors
-        else:
-            flash(f"已导入 {count} 台设备。", "success")
-            return redirect(url_for("inspection.equipment_list"))
-    rows = scoped(Equipment).order_by(Equipment.category, Equipment.code)
-    return render("inspection/equipment_list.html", rows=rows, import_form=form,
-                  import_errors=errors, columns=EQUIPMENT_COLUMNS), 422
-
-
-@bp.route("/equipment/<int:equipment_id>")
-@role_required(*ENGINEERING)
-def equipment(equipment_id):
-    """One piece of equipment: ledger data, today's sheets, history, abnormal items."""
-    item = get_or_404(Equipment, equipment_id)
-    return render("inspection/equipment.html", **_equipment_context(item))
-
-
-def _equipment_context(item, **extra):
-    now = utcnow()
-    slots = [s for s in today_slots(current_estate(), now) if s.plan.equipment_id == item.id]
-    sheets = item.sheets.order_by(Sheet.started_at.desc()).limit(30)
-    abnormal = (SheetAnswer.select().join(Sheet)
-                .where(Sheet.equipment == item, SheetAnswer.abnormal, Sheet.status == "已提交")
-                .order_by(Sheet.submitted_at.desc()).limit(30))
-    return {"equipment": item, "slots": slots, "sheets": sheets, "abnormal": abnormal,
-            "now": now, "status_form": StatusForm(status=item.status),
-            "label": current_label("equipment", item.id), "order_url": work_order_url,
-            **extra}
-
-
-@bp.post("/equipment/<int:equipment_id>/status")
-@role_required(*ENGINEERING)
-def equipment_status(equipment_id):
-    """Mark equipment 在用 / 停用 / 维修中."""
-    item = get_or_404(Equipment, equipment_id)
-    form = StatusForm()
-    if form.validate_on_submit():
-        set_equipment_status(item, form.status.data)
-        flash(f"{item.name} 已标记为 {item.status}。", "success")
-        return redirect(url_for("inspection.equipment", equipment_id=item.id))
-    if not form.status.errors:
-        form.status.errors.append("请选择设备状态。")
-    return render("inspection/equipment.html", **_equipment_context(item, status_form=form)), 422
-
-
-@bp.post("/equipment/<int:equipment_id>/label")
-@role_required(*MANAGING)
-def equipment_label(equipment_id):
-    """Issue (or re-issue) the equipment's QR label; an older label stops working."""
-    item = get_or_404(Equipment, equipment_id)
-    issue_label(current_estate(), "equipment", item.id)
-    flash("已生成新标签，请打印后贴在设备上；旧标签已作废。", "success")
-    return redirect(url_for("inspection.equipment", equipment_id=item.id))
-
-
-@bp.route("/equipment/labels.pdf")
-@role_required(*MANAGING)
-def label_sheet():
-    """An A4 sheet of QR labels for every piece of equipment (labels issued as needed)."""
-    estate = current_estate()
-    labels = []
-    with db.atomic():
-        for item in scoped(Equipment).order_by(Equipment.code):
-            label = current_label("equipment", item.id) or issue_label(estate, "equipment",
-                                                                         item.id)
-            labels.append({"equipment": item, "qr": qr_svg(label.url())})
-    pdf = render_pdf("pdf/inspection_labels.html", title="设备二维码标签", estate=estate,
-                     labels=labels, period=f"共 {len(labels)} 台设备")
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": "inline; filename=equipment-labels.pdf"})
-
-
-@bp.route("/day.pdf")
-@role_required(*ENGINEERING)
-def day_pdf():
-    """设备日检记录表: every sheet submitted on a day (?day=2026-03-10, default today)."""
-    estate = current_estate()
-    try:
-        day = date.fromisoformat(request.args.get("day", "")[:10])
-    except ValueError:
-        day = local_today(estate, utcnow()).date()
-    pdf = render_pdf("pdf/inspection_day.html", title="设备日检记录表", estate=estate,
-                     period=f"{day:%Y年%m月%d日}", sheets=day_sheets(estate, day),
-                     signatures=["检查人", "审核人"])
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=inspection-{day}.pdf"})
+# what templates get to show the work orders raised from abnormal items (number and link)
+ORDER_LINKS = {"order_url": work_order_url, "raised_orders": raised_orders}
 
 
 def engineering_only(what):
     """A scanned label of ours opened by someone outside engineering: say so, record nothing."""
     return render_template("labels/refused.html", title="无权限",
                            message=f"{what}仅供工程人员使用。"), 403
-
-
-def open_equipment_label(label):
-    """/c/<token> of an equipment label: its due sheet, or the offer to start one."""
-    if not current_user.has_role(*ENGINEERING):
-        return engineering_only("设备标签")
-    item = Equipment.get_by_id(label.target_id)
-    context = _equipment_context(item)
-    drafts = [s for s in context["slots"] if s.sheet is not None and not s.sheet.submitted]
-    if len(drafts) == 1:  # the sheet being filled opens straight away
-        return redirect(url_for("inspection.sheet", sheet_id=drafts[0].sheet.id))
-    return render("inspection/equipment.html", scanned=True, **context)
-
