@@ -3,18 +3,17 @@ from datetime import datetime
 
 from peewee import JOIN
 
-from wyapp.db import Prepared, db
+from wyapp.db import Prepared
 from wyapp.labels import Label
 from wyapp.models import Estate, User, UserRole
 
 
-def test_prepared_query_runs_like_the_plain_one(make_app, any_db_url):
-    app = make_app(any_db_url)
+def test_prepared_query_runs_like_the_plain_one(in_db):
     users = Prepared(lambda ids, since: User.select(User, UserRole.role)
                      .join(UserRole, JOIN.LEFT_OUTER)
                      .where(User.id.in_(ids), User.created_at > since, User.active)
                      .order_by(User.id, UserRole.role).objects())
-    with app.app_context(), db.connection_context():
+    with in_db():
         ids = [u.id for u in User.select().order_by(User.id)]
         since = datetime(2000, 1, 1)
         plain = list(User.select(User, UserRole.role).join(UserRole, JOIN.LEFT_OUTER)
@@ -31,17 +30,16 @@ def test_prepared_query_runs_like_the_plain_one(make_app, any_db_url):
         assert estate.first(-1) is None
 
 
-def test_prepared_tuples_and_insert_give_what_peewee_gives(make_app, any_db_url):
+def test_prepared_tuples_and_insert_give_what_peewee_gives(in_db):
     """The tuple rows (kept converters: a datetime, a NULL) and an INSERT's new id, on the
     first call and on the calls that reuse the kept SQL."""
-    app = make_app(any_db_url)
     add = Prepared(lambda estate, kind, target, token, at: Label.insert(
         estate=estate, kind=kind, target_id=target, token=token, created_at=at,
         retired_at=None))
     read = Prepared(lambda token: Label.select(
         Label.id, Label.created_at, Label.retired_at, Label.kind).where(Label.token == token)
         .tuples())
-    with app.app_context(), db.connection_context():
+    with in_db():
         estate = Estate.get()
         for n in range(3):
             at = datetime(2026, 11, 25, 8, n, 30, 250000)
