@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from wyapp.db import utcnow
 from wyapp.models import Estate, Unit, User
-from wyapp.service.complaints import causes_of, create_complaint
+from wyapp.service.causes import causes_of
+from wyapp.service.complaints import create_complaint
 from wyapp.service.models import ComplaintCause, WorkOrder
 from wyapp.service.orders import create_work_order
 

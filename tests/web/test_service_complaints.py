@@ -223,6 +223,16 @@ def test_intake_form_hostile_values(login, in_db, value):
         assert Complaint.select().count() == 0
 
 
+@pytest.mark.parametrize("owner", ["99999999999999999999", "-1", "0", "1e3"])
+def test_intake_refuses_an_owner_that_cannot_exist(login, in_db, owner):
+    response = login("desk").post("/service/complaints/new", data={
+        "channel": "来访", "neighbour_dispute": "y", "content": "x", "handling": "转交责任人",
+        "owner": owner, "due_at": "2099-01-01T10:00"})
+    assert response.status_code == 422 and "请选择责任人" in response.text
+    with in_db():
+        assert Complaint.select().count() == 0
+
+
 def test_intake_bad_dates_and_unit(login):
     desk = login("desk")
     base = {"channel": "来电", "name": "王", "phone": "13800138000", "content": "x",

@@ -4,8 +4,9 @@ Other features create a work order with the one domain call
 `from wyapp.service.orders import create_work_order` (it raises wyapp.errors.DomainError),
 and find the orders made from one of their records with `orders_for_origin`.
 
-Rules: flow.py (the step machine both records share), orders.py, complaints.py, reports.py
-(日盘点, monthly statistics, home panel), documents.py (PDFs and the archive's records).
+Rules: flow.py (the step machine both records share), orders.py, complaints.py, causes.py
+(root causes and events), reports.py (日盘点, monthly statistics, home panel), documents.py
+(PDFs and the archive's records).
 Routes: orders_views.py (the blueprint), complaints_views.py, reports_views.py,
 settings_views.py.
 """

@@ -13,13 +13,23 @@ from peewee import JOIN
 from ..db import db, utcnow
 from ..errors import DomainError
 from ..models import Building, Unit, User, notify
-from .flow import DESK, MAX_TEXT, SUPERVISORS, Flow, among, clean, link, timeline, visit_note
+from .flow import (
+    DESK,
+    MAX_TEXT,
+    SUPERVISORS,
+    Flow,
+    among,
+    clean,
+    link,
+    row_id,
+    timeline,
+    visit_note,
+)
 from .models import (
     AUTO_CLOSE_DAYS,
     CHANNELS,
     COMPLAINT_OPEN,
     COMPLAINT_STATES,
-    DEFAULT_CAUSES,
     Complaint,
     ComplaintCause,
     ComplaintEvent,
@@ -47,6 +57,11 @@ def parse_local(estate, value, label, field):
 def complaint_staff(estate):
     """Who may own (负责) a complaint: the desk, supervisors, managers and engineers."""
     return User.with_role(estate, "desk", "supervisor", "manager", "engineer")
+
+
+def staff_by_id(estate, user_id):
+    """The member of complaint_staff(estate) with this id (as a form sends it), or None."""
+    return complaint_staff(estate).where(User.id == row_id(user_id)).first()
 
 
 def _staff_member(estate, user, field="owner"):
@@ -345,38 +360,3 @@ def complaint_list(estate, tab, user, now=None):
 def complaint_badge(user, estate):
     """The bottom-nav badge: open complaints this user is responsible for."""
     return complaint_list(estate, "mine", user).count()
-
-
-def causes_of(estate):
-    """The estate's root-cause categories, seeded with the office's own on first use."""
-    query = (ComplaintCause.select().where(ComplaintCause.estate == estate)
-             .order_by(ComplaintCause.position, ComplaintCause.id))
-    if not query.exists():
-        with db.atomic():
-            for position, name in enumerate(DEFAULT_CAUSES):
-                ComplaintCause.get_or_create(estate=estate, name=name,
-                                             defaults={"position": position})
-    return query
-
-
-def add_cause(estate, name):
-    """A new root-cause category at the end of the list; DomainError when it exists."""
-    name = clean(name, "分类名称", 20, required=True, field="name")
-    if ComplaintCause.select().where(ComplaintCause.estate == estate,
-                                     ComplaintCause.name == name).exists():
-        raise DomainError("已有这个分类。", "name")
-    position = causes_of(estate).count()
-    return ComplaintCause.create(estate=estate, name=name, position=position)
-
-
-def toggle_cause(cause):
-    """Categories are never deleted (old complaints keep theirs); an unused one is hidden."""
-    cause.active = not cause.active
-    cause.save()
-    return cause
-
-
-def open_events(estate, limit=50):
-    """The estate's latest events (事件), newest first, to file a complaint under."""
-    return (ComplaintEvent.select().where(ComplaintEvent.estate == estate)
-            .order_by(ComplaintEvent.created_at.desc()).limit(limit))

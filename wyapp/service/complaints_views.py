@@ -7,13 +7,14 @@ from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError
-from ..models import Unit, User
+from ..models import Unit
 from ..web import render
+from . import causes
 from . import complaints as rules  # the view `complaints` below has the module's name
 from .documents import complaint_document
 from .flow import DESK
 from .forms import AmendForm, ClassifyForm, ComplaintForm, HandleForm, HandOverForm, VisitForm
-from .models import Complaint, ComplaintCause, ComplaintEvent
+from .models import Complaint
 from .orders_views import attempt, bp, page_of
 
 STEP_FORMS = {"转交": HandOverForm, "处理": HandleForm, "回访": VisitForm, "分类": ClassifyForm,
@@ -53,8 +54,7 @@ def new_complaint():
 
     def receive():
         handed = form.handling.data == "转交责任人"
-        owner = rules.complaint_staff(estate).where(
-            User.id == form.owner.data).first() if handed else None
+        owner = rules.staff_by_id(estate, form.owner.data) if handed else None
         if handed and owner is None:
             raise DomainError("请选择责任人。", "owner")
         made.append(rules.create_complaint(
@@ -79,9 +79,9 @@ def _fill_choices(step, form):
         form.owner.choices = _staff_choices()
     if step == "分类":
         form.cause.choices = [SelectChoice(0, "未分类")] + [
-            SelectChoice(c.id, c.name) for c in rules.causes_of(estate) if c.active]
+            SelectChoice(c.id, c.name) for c in causes.causes_of(estate) if c.active]
         form.event.choices = [SelectChoice(0, "（不属于事件）")] + [
-            SelectChoice(e.id, e.title) for e in rules.open_events(estate)]
+            SelectChoice(e.id, e.title) for e in causes.open_events(estate)]
     return form
 
 
@@ -120,27 +120,23 @@ def complaint(complaint_id):
 def _act(step, complaint, form, now):
     estate, by = current_estate(), current_user
     if step == "转交":
-        owner = rules.complaint_staff(estate).where(User.id == form.owner.data)
         return rules.hand_over(
-            complaint, owner.first(), rules.parse_local(estate, form.due_at.data,
-                                                           "约定回复时间", "due_at"),
+            complaint, rules.staff_by_id(estate, form.owner.data),
+            rules.parse_local(estate, form.due_at.data, "约定回复时间", "due_at"),
             by, form.note.data, now)
     if step == "处理":
         return rules.handle(
             complaint, by, reply=form.reply.data, agreed=form.agreed.data == "同意",
             investigation=form.investigation.data, measures=form.measures.data,
-            next_due=rules.parse_local(estate, form.next_due.data, "下次回复时间",
-                                          "next_due"),
+            next_due=rules.parse_local(estate, form.next_due.data, "下次回复时间", "next_due"),
             needs_followup=not form.no_followup.data, now=now)
     if step == "回访":
         return rules.follow_up(complaint, by, form.satisfaction.data, form.comment.data, now)
     if step == "分类":
         return rules.classify(
             complaint, by, now=now, major=form.major.data, new_event=form.new_event.data,
-            cause=ComplaintCause.get_or_none(ComplaintCause.id == form.cause.data,
-                                             ComplaintCause.estate == estate),
-            event=ComplaintEvent.get_or_none(ComplaintEvent.id == form.event.data,
-                                             ComplaintEvent.estate == estate))
+            cause=causes.cause_by_id(estate, form.cause.data),
+            event=causes.event_by_id(estate, form.event.data))
     return rules.amend_complaint(complaint, by, form.note.data, now)
 
 

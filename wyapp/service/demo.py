@@ -7,6 +7,7 @@ from peewee import fn
 
 from ..models import Notification, Unit
 from . import complaints, orders
+from .causes import causes_of
 from .models import Complaint, WorkOrder
 
 
@@ -60,7 +61,7 @@ def _demo_orders(estate, now, desk, sup, eng, guard):
 
 
 def _demo_complaints(estate, now, desk, sup, eng):
-    cause = {c.name: c for c in complaints.causes_of(estate)}
+    cause = {c.name: c for c in causes_of(estate)}
 
     def complaint(hours_ago, **kwargs):
         at = now - timedelta(hours=hours_ago)

@@ -79,6 +79,12 @@ def visit_note(satisfaction, comment):
     return satisfaction + (f"：{comment}" if comment else ""), comment
 
 
+def row_id(value):
+    """`value` when it can be a row's id (an int, 1 … 2^63 − 1), else None: a form may send
+    any number, and SQLite cannot even compare one beyond 64 bits."""
+    return value if isinstance(value, int) and 0 < value < 2**63 else None
+
+
 def among(staff, user):
     """Whether `user` is in a User.with_role() query (its ORDER BY cleared: PostgreSQL
     refuses DISTINCT with an ORDER BY column not selected, as exists() selects only 1)."""

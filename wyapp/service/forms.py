@@ -1,4 +1,4 @@
-"""Service-desk forms: field shapes and messages; the rules live in services.py."""
+"""Service-desk forms: field shapes and messages; the rules live in orders.py and complaints.py."""
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice

@@ -13,7 +13,18 @@ from ..db import db, utcnow
 from ..errors import DomainError
 from ..models import Building, Unit, User, notify
 from ..photos import Photo
-from .flow import DESK, MAX_TEXT, SUPERVISORS, Flow, among, clean, link, timeline, visit_note
+from .flow import (
+    DESK,
+    MAX_TEXT,
+    SUPERVISORS,
+    Flow,
+    among,
+    clean,
+    link,
+    row_id,
+    timeline,
+    visit_note,
+)
 from .models import (
     CATEGORIES,
     ORDER_OPEN,
@@ -133,6 +144,11 @@ steps_for, _advance = ORDER_FLOW.steps_for, ORDER_FLOW.advance
 def assignable_engineers(estate):
     """The engineers of `estate` an order may be given to (a User query)."""
     return User.with_role(estate, "engineer")
+
+
+def engineer_by_id(estate, user_id):
+    """The engineer of `estate` with this id (as a form sends it), or None."""
+    return assignable_engineers(estate).where(User.id == row_id(user_id)).first()
 
 
 def assign(order, engineer, by, now=None, note=""):

@@ -10,7 +10,7 @@ from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, NotAllowed, show_error
 from ..features import record_url
-from ..models import Unit, User
+from ..models import Unit
 from ..web import render
 from . import orders
 from .documents import order_document
@@ -119,8 +119,7 @@ def work_order(order_id):
 
 STEP_ACTIONS = {
     "派单": lambda o, f, now: orders.assign(
-        o, orders.assignable_engineers(o.estate).where(User.id == f.engineer.data).first(),
-        current_user, now, f.note.data),
+        o, orders.engineer_by_id(o.estate, f.engineer.data), current_user, now, f.note.data),
     "接单": lambda o, f, now: orders.accept(o, current_user, now),
     "处理中": lambda o, f, now: orders.start(o, current_user, now),
     "完工": lambda o, f, now: orders.complete(

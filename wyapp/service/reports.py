@@ -6,7 +6,8 @@ Days and months are the estate's (Estate.day_bounds / month_bounds); stored time
 from peewee import JOIN
 
 from ..db import utcnow
-from .complaints import causes_of, complaint_badge, complaint_list, complaints_of
+from .causes import causes_of
+from .complaints import complaint_badge, complaint_list, complaints_of
 from .flow import DESK
 from .models import CHANNELS, Complaint, ComplaintCause, ComplaintEvent, WorkOrder
 from .orders import order_list, orders_of

@@ -4,8 +4,8 @@ from flask import flash, redirect, request, url_for
 
 from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..web import render
-from .complaints import add_cause as add_cause_named
-from .complaints import causes_of, toggle_cause
+from .causes import add_cause as add_cause_named
+from .causes import causes_of, toggle_cause
 from .flow import SUPERVISORS
 from .forms import CauseForm, DueHoursForm
 from .models import ComplaintCause, ServiceSettings
