@@ -6,7 +6,7 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, db, features, web
+from . import config, db, features, guards, web
 from .auth import login_manager
 
 csrf = CSRFProtect()
@@ -32,6 +32,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     htmx.init_app(app)
     web.init_app(app)
+    guards.init_app(app)
 
     app.extensions["wyapp.features"] = features.enabled()
     for feature in app.extensions["wyapp.features"]:
