@@ -38,7 +38,8 @@ def utc(estate, day, hours=0.0):
 
 def build_patrol(estate, guard, days):
     from wyapp.patrol.models import Checkpoint, Route, RouteStop, Scan, Schedule
-    from wyapp.patrol.services import ensure_round, rounds_between, save_checkpoint
+    from wyapp.patrol.rounds import ensure_round, rounds_between
+    from wyapp.patrol.setup import save_checkpoint
 
     points = [save_checkpoint(estate, Checkpoint(), {
         "name": f"{n // 6 + 1}号楼 {n % 6 + 1} 号巡更点", "location": f"第 {n + 1} 号点位",

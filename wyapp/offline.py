@@ -20,6 +20,8 @@ from .features import Feature, NavItem
 from .web import render
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
+# Phone and server clocks further apart than this when a queued action is sent: the phone's
+# clock is not trusted as it is (a patrol scan is flagged 时钟偏差 and corrected by the skew).
 CLOCK_TOLERANCE = timedelta(minutes=5)
 FIELD_ROLES = frozenset({"guard", "engineer"})
 
@@ -37,12 +39,16 @@ class ActionMeta:
         return self.clock_skew is not None and abs(self.clock_skew) > CLOCK_TOLERANCE
 
 
-def _parse_time(value):
-    if not value:
-        return None
+def parse_device_time(value):
+    """A phone's clock reading as the page or the worker sends it (X-Device-Time, the form's
+    device_time, X-Device-Now): epoch milliseconds, or ISO 8601 with a zone → naive UTC.
+    None when absent, without a zone, or not a time."""
+    value = (value or "").strip()[:40]
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if value.isdigit():
+            return datetime.fromtimestamp(int(value) / 1000, UTC).replace(tzinfo=None)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
         return None
     if parsed.tzinfo is None:
         return None
@@ -50,11 +56,12 @@ def _parse_time(value):
 
 
 def action_meta(now=None):
-    """Read the Idempotency-Key and device clocks of the current request (headers or form)."""
+    """Read the Idempotency-Key and device clocks of the current request (headers or form),
+    each parsed once here. `now`: the server's time (naive UTC) the skew is measured at."""
     key = request.headers.get("Idempotency-Key") or request.form.get("idempotency_key")
-    device_time = _parse_time(request.headers.get("X-Device-Time")
-                              or request.form.get("device_time"))
-    device_now = _parse_time(request.headers.get("X-Device-Now"))
+    device_time = parse_device_time(request.headers.get("X-Device-Time")
+                                    or request.form.get("device_time"))
+    device_now = parse_device_time(request.headers.get("X-Device-Now"))
     skew = (now or utcnow()) - device_now if device_now else None
     return ActionMeta(key=key if key and KEY_PATTERN.match(key) else None,
                       device_time=device_time, queued=request.headers.get("X-Queued") == "1",

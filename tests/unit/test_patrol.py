@@ -1,43 +1,53 @@
-"""Patrol rules with a fixed clock: windows across midnight, round states, every flag,
-idempotent replays, closing rounds and alerting once, the day and month reports."""
-from datetime import date, datetime, timedelta
+"""Patrol rules at explicit instants: windows across midnight, round states, every flag,
+idempotent replays, closing rounds and alerting once, the day and month reports.
+
+The days are those of the estate's current month (derived from the test's `now`, so the
+clock check moves them: February, December …); every instant is passed explicitly."""
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
+from tests.factories import patrol as make
 from wyapp.db import db
+from wyapp.errors import DomainError
 from wyapp.models import Estate, Notification, User
-from wyapp.patrol import services
+from wyapp.offline import parse_device_time
+from wyapp.patrol import reports, rounds, scanning, schedules
 from wyapp.patrol.models import Checkpoint, Incident, Round, Route, RouteStop, Scan, Schedule
+from wyapp.patrol.scanning import ScanRequest
+
+pytestmark = pytest.mark.clock
+MONTH = {}  # the estate's current month: {"first": date}, set by `ctx`
+
+
+def day_of(day):
+    """The local date `day` of the month under test."""
+    return MONTH["first"].replace(day=day)
 
 
 def local(day, hh, mm=0, ss=0):
-    """Asia/Shanghai wall-clock time on 2026-03-<day> as naive UTC (no DST: always -8 h)."""
-    return datetime(2026, 3, day, hh, mm, ss) - timedelta(hours=8)
+    """The estate's wall time on day `day` of the month under test, as naive UTC."""
+    return MONTH["estate"].utc(datetime.combine(day_of(day), datetime.min.time()).replace(
+        hour=hh, minute=mm, second=ss))
 
 
 @pytest.fixture
-def ctx(app):
+def ctx(app, now):
     with app.app_context(), db.connection_context():
+        estate = Estate.get(name="示范花园")
+        MONTH.update(first=estate.today(now).replace(day=1), estate=estate)
         yield app
 
 
 def build_world():
-    """Three checkpoints on an ordered route, walked every 2 h from 22:00 to 02:00 (the
-    demo's patrol data is removed first, so counts are this world's own)."""
+    """Three checkpoints on an ordered route, walked every 2 h from 22:00 to 02:00."""
     estate = Estate.get(name="示范花园")
-    for model in (Scan, Incident, Round, Schedule, Route, Checkpoint):
-        model.delete().where(model.estate == estate).execute()
-    points = [services.save_checkpoint(estate, Checkpoint(), {
-        "name": f"测试点{i}", "location": "", "latitude": 31.0 if i == 1 else None,
-        "longitude": 121.0 if i == 1 else None, "radius_m": 50 if i == 1 else None,
-        "active": True}) for i in (1, 2, 3)]
-    route = Route.create(estate=estate, name="测试路线", enforce_order=True, min_seconds=60)
-    for position, point in enumerate(points, start=1):
-        RouteStop.create(route=route, checkpoint=point, position=position)
-    schedule = Schedule.create(estate=estate, route=route, name="测试夜巡", span_start="22:00",
-                               span_end="02:00", every_minutes=120, window_minutes=60,
-                               valid_from=local(1, 0))
+    points = [make.checkpoint(estate, f"测试点{i}", at=(31.0, 121.0) if i == 1 else None)
+              for i in (1, 2, 3)]
+    route = make.route(estate, points, "测试路线", enforce_order=True, min_seconds=60)
+    schedule = make.schedule(route, interval=("22:00", "02:00", 120), window=60,
+                             valid_from=local(1, 0), name="测试夜巡")
     return SimpleNamespace(estate=estate, points=points, route=route, schedule=schedule,
                            guard=User.get(username="guard"))
 
@@ -47,46 +57,48 @@ def world(ctx):
     return build_world()
 
 
-def scan(w, point, at, key=None, **kwargs):
-    return services.record_scan(w.estate, point, w.guard, key or f"key-{point.id}-{at:%d%H%M%S}",
-                                at, **kwargs)
+def scan(w, point, at, key=None, **request):
+    return make.scan(w.estate, point, at, user=w.guard,
+                     key=key or f"key-{point.id}-{at:%d%H%M%S}", **request)
 
 
 def test_interval_windows_cross_midnight_in_shanghai(world):
-    zone = services.zone_of(world.estate)
-    found = services.windows(world.schedule, zone, local(10, 12), local(11, 12))
+    found = schedules.windows(world.schedule, world.estate, local(10, 12), local(11, 12))
     assert found == [(local(10, 22), local(10, 23)), (local(11, 0), local(11, 1))]
-    assert found[1][0] == datetime(2026, 3, 10, 16, 0)  # 00:00 Shanghai is 16:00 UTC
+    assert found[1][0] == datetime.combine(day_of(10), datetime.min.time()).replace(
+        hour=16)  # 00:00 Shanghai is 16:00 UTC the day before
 
 
 def test_fixed_times_and_weekdays(world):
     world.schedule.every_minutes, world.schedule.start_times = None, "08:00, 23:30"
-    world.schedule.weekdays = "6"  # Saturdays only: 2026-03-14 is a Saturday
-    zone = services.zone_of(world.estate)
-    found = services.windows(world.schedule, zone, local(9, 0), local(16, 0))
-    assert found == [(local(14, 8), local(14, 9)), (local(14, 23, 30), local(15, 0, 30))]
+    world.schedule.weekdays = "6"  # Saturdays only
+    saturday = next(d for d in range(9, 16) if day_of(d).isoweekday() == 6)
+    found = schedules.windows(world.schedule, world.estate, local(9, 0), local(16, 0))
+    assert found == [(local(saturday, 8), local(saturday, 9)),
+                     (local(saturday, 23, 30), local(saturday + 1, 0, 30))]
 
 
 def test_all_day_span_and_valid_from(world):
     world.schedule.span_start = world.schedule.span_end = "00:00"
     world.schedule.every_minutes = 360
     world.schedule.valid_from = local(10, 7)
-    zone = services.zone_of(world.estate)
-    starts = [s for s, _ in services.windows(world.schedule, zone, local(10, 0), local(11, 0))]
+    starts = [s for s, _ in schedules.windows(world.schedule, world.estate, local(10, 0),
+                                               local(11, 0))]
     assert starts == [local(10, 12), local(10, 18)]  # 00:00 and 06:00 are before valid_from
 
 
 def test_parse_times_refuses_nonsense():
-    assert [t.strftime("%H:%M") for t in services.parse_times("20:00，8:05 20:00")] == \
+    assert [t.strftime("%H:%M") for t in schedules.parse_times("20:00，8:05 20:00")] == \
         ["08:05", "20:00"]
     for bad in ("", "25:00", "8点", "12:60"):
-        with pytest.raises(services.PatrolError):
-            services.parse_times(bad)
+        with pytest.raises(DomainError) as refused:
+            schedules.parse_times(bad)
+        assert refused.value.field == "start_times"
 
 
 def test_round_states_from_the_clock(world):
     def state(now):
-        view = services.rounds_between(world.estate, local(10, 21), local(10, 23, 59))[0]
+        view = rounds.rounds_between(world.estate, local(10, 21), local(10, 23, 59))[0]
         return view.status(now), view.done, view.total
     assert state(local(10, 21)) == ("待巡", 0, 3)
     assert state(local(10, 22, 10)) == ("待巡", 0, 3)
@@ -96,13 +108,13 @@ def test_round_states_from_the_clock(world):
     scan(world, world.points[1], local(10, 22, 12))
     scan(world, world.points[2], local(10, 22, 20))
     assert state(local(10, 22, 30)) == ("已完成", 3, 3)
-    late = services.rounds_between(world.estate, local(11, 0), local(11, 1))[0]
+    late = rounds.rounds_between(world.estate, local(11, 0), local(11, 1))[0]
     assert late.status(local(11, 2)) == "漏巡"
 
 
 def test_guard_home_lists_current_and_next_rounds(world):
     scan(world, world.points[0], local(10, 22, 5))
-    current, later = services.guard_rounds(world.estate, world.guard, local(10, 22, 30))
+    current, later = rounds.guard_rounds(world.estate, world.guard, local(10, 22, 30))
     assert [(v.starts_at, v.done, v.total) for v in current] == [(local(10, 22), 1, 3)]
     assert [c.name for c in current[0].remaining] == ["测试点2", "测试点3"]
     assert later[0].starts_at == local(11, 0)
@@ -112,7 +124,7 @@ def test_named_guards_only(world):
     other = User.get(username="gate")
     world.schedule.any_guard = False
     world.schedule.save()
-    assert services.guard_rounds(world.estate, other, local(10, 22, 30)) == ([], [])
+    assert rounds.guard_rounds(world.estate, other, local(10, 22, 30)) == ([], [])
 
 
 def test_clean_scan_has_no_flags(world):
@@ -132,7 +144,7 @@ def test_late_scan(world):
 
 def test_late_scans_do_not_count_for_completion(world):
     scan(world, world.points[0], local(10, 23, 20))
-    view = services.rounds_between(world.estate, local(10, 22), local(10, 23))[0]
+    view = rounds.rounds_between(world.estate, local(10, 22), local(10, 23))[0]
     assert view.done == 0 and view.status(local(10, 23, 30)) == "漏巡"
 
 
@@ -196,17 +208,17 @@ def test_idempotent_replay_returns_the_same_scan(world):
                                       key="client-123456")
     assert created and not created_again and again.id == first.id
     assert Scan.select().count() == 1 and view.done == 1
-    with pytest.raises(services.PatrolError, match="已被使用"):
-        services.record_scan(world.estate, world.points[0], User.get(username="supervisor"),
-                             "client-123456", local(10, 22, 7))
-    with pytest.raises(services.PatrolError, match="打卡编号无效"):
+    with pytest.raises(DomainError, match="已被使用"):
+        scanning.record_scan(world.estate, world.points[0], User.get(username="supervisor"),
+                             ScanRequest("client-123456"), local(10, 22, 7))
+    with pytest.raises(DomainError, match="打卡编号无效"):
         scan(world, world.points[0], local(10, 22, 7), key="<script>")
 
 
 def test_inactive_checkpoint_records_nothing(world):
     world.points[0].active = False
     world.points[0].save()
-    with pytest.raises(services.PatrolError, match="已停用"):
+    with pytest.raises(DomainError, match="已停用"):
         scan(world, world.points[0], local(10, 22, 5))
     assert Scan.select().count() == 0
 
@@ -215,31 +227,32 @@ def test_close_rounds_alerts_once(world):
     scan(world, world.points[0], local(10, 22, 5))
     now = local(11, 3)
     six_hours = timedelta(hours=6)
-    first = services.close_expired_rounds(now, six_hours)
+    first = rounds.close_expired_rounds(now, six_hours)
     assert first == {"closed": 2, "alerted": 2}  # 22:00 partial, 00:00 missed
-    assert services.close_expired_rounds(now, six_hours) == {"closed": 0, "alerted": 0}
-    assert services.close_expired_rounds(now + timedelta(minutes=5), six_hours)["alerted"] == 0
+    assert rounds.close_expired_rounds(now, six_hours) == {"closed": 0, "alerted": 0}
+    assert rounds.close_expired_rounds(now + timedelta(minutes=5), six_hours)["alerted"] == 0
     rows = {r.starts_at: r for r in Round.select()}
     assert (rows[local(10, 22)].status, rows[local(10, 22)].done) == ("部分完成", 1)
     assert rows[local(11, 0)].status == "漏巡"
     titles = [n.title for n in Notification.select().where(
         Notification.user == User.get(username="supervisor"))]
-    assert sorted(titles) == ["漏巡：测试路线 03-11 00:00", "部分完成：测试路线 03-10 22:00"]
+    assert sorted(titles) == [f"漏巡：测试路线 {day_of(11):%m}-11 00:00",
+                              f"部分完成：测试路线 {day_of(10):%m}-10 22:00"]
     assert Notification.select().where(Notification.kind == "patrol_missed").count() == 4
 
 
 def test_closed_state_is_kept_when_the_route_changes(world):
     scan(world, world.points[0], local(10, 22, 5))
-    services.close_expired_rounds(local(10, 23, 30), timedelta(hours=2))
+    rounds.close_expired_rounds(local(10, 23, 30), timedelta(hours=2))
     RouteStop.delete().where(RouteStop.checkpoint == world.points[2]).execute()
-    view = services.rounds_between(world.estate, local(10, 22), local(10, 23))[0]
+    view = rounds.rounds_between(world.estate, local(10, 22), local(10, 23))[0]
     assert (view.status(local(12, 0)), view.done, view.total) == ("部分完成", 1, 3)
 
 
 def test_a_complete_round_raises_no_alert(world):
     for minute, point in zip((5, 7, 9), world.points, strict=True):
         scan(world, point, local(10, 22, minute))
-    result = services.close_expired_rounds(local(10, 23, 30), timedelta(hours=2))
+    result = rounds.close_expired_rounds(local(10, 23, 30), timedelta(hours=2))
     assert result == {"closed": 1, "alerted": 0}
     assert Round.get(Round.starts_at == local(10, 22)).status == "已完成"
 
@@ -247,7 +260,7 @@ def test_a_complete_round_raises_no_alert(world):
 def test_day_report(world):
     scan(world, world.points[0], local(10, 22, 5))
     scan(world, world.points[2], local(10, 22, 5, 30))  # out of order, too fast
-    report = services.day_report(world.estate, date(2026, 3, 10), local(11, 3))
+    report = reports.day_report(world.estate, day_of(10), local(11, 3))
     # the 00:00 round of the 10th (from the span that began on the 9th) and the 22:00 one
     assert [r["status"] for r in report["rounds"]] == ["漏巡", "部分完成"]
     assert [c.name for c in report["rounds"][1]["missed"]] == ["测试点2"]
@@ -255,9 +268,9 @@ def test_day_report(world):
     assert report["completion"] == 33 and report["flagged"] == 1
     assert [(g["user"].username, g["scans"], g["flagged"]) for g in report["guards"]] == \
         [("guard", 2, 1)]
-    next_day = services.day_report(world.estate, date(2026, 3, 11), local(11, 3))
+    next_day = reports.day_report(world.estate, day_of(11), local(11, 3))
     assert next_day["missed_rounds"] == 1 and next_day["completion"] == 0
-    mine = services.day_report(world.estate, date(2026, 3, 10), local(11, 3),
+    mine = reports.day_report(world.estate, day_of(10), local(11, 3),
                                user=User.get(username="supervisor"))
     assert mine["scans"] == [] and mine["guards"] == []
 
@@ -265,8 +278,9 @@ def test_day_report(world):
 def test_month_report(world):
     for minute, point in zip((5, 7, 9), world.points, strict=True):
         scan(world, point, local(10, 22, minute))
-    report = services.month_report(world.estate, 2026, 3, local(11, 3))
-    # windows since valid_from (03-01 00:00): 22:00 on days 1..10, 00:00 on days 1..11
+    first = MONTH["first"]
+    report = reports.month_report(world.estate, first.year, first.month, local(11, 3))
+    # windows since valid_from (the 1st, 00:00): 22:00 on days 1..10, 00:00 on days 1..11
     assert report["rounds"] == 21 and len(report["missed"]) == 20
     assert report["routes"][0]["route"].name == "测试路线"
     assert report["routes"][0]["completion"] == 5  # 3 of 63 checkpoints
@@ -274,29 +288,26 @@ def test_month_report(world):
 
 
 def test_device_time_parsing():
-    assert services.parse_device_time("2026-03-10T14:05:00.000Z") == datetime(2026, 3, 10, 14, 5)
-    assert services.parse_device_time("2026-03-10T22:05:00+08:00") == \
-        datetime(2026, 3, 10, 14, 5)
-    assert services.parse_device_time("1773151500000") == datetime(2026, 3, 10, 14, 5)
+    assert parse_device_time("2026-03-10T14:05:00.000Z") == datetime(2026, 3, 10, 14, 5)
+    assert parse_device_time("2026-03-10T22:05:00+08:00") == datetime(2026, 3, 10, 14, 5)
+    assert parse_device_time("1773151500000") == datetime(2026, 3, 10, 14, 5)
     for junk in ("", "yesterday", "2026-03-10T22:05:00", "9" * 40, "\x00"):
-        assert services.parse_device_time(junk) is None
-    assert services.parse_coordinate("31.5", 90) == 31.5
+        assert parse_device_time(junk) is None
+    assert scanning.parse_coordinate("31.5", 90) == 31.5
     for junk in ("", "91", "nan", "inf", "abc"):
-        assert services.parse_coordinate(junk, 90) is None
+        assert scanning.parse_coordinate(junk, 90) is None
 
 
-def test_scans_and_closing_on_every_database(make_app, any_db_url):
-    app = make_app(database_url=any_db_url)
-    with app.app_context(), db.connection_context():
-        w = build_world()
-        first, _, _ = scan(w, w.points[0], local(10, 22, 5), key="same-key-000")
-        again, _, created = scan(w, w.points[0], local(10, 22, 6), key="same-key-000")
-        assert again.id == first.id and not created and Scan.select().count() == 1
-        hours = timedelta(hours=6)
-        assert services.close_expired_rounds(local(11, 3), hours)["alerted"] == 2
-        assert services.close_expired_rounds(local(11, 3), hours)["alerted"] == 0
-        report = services.day_report(w.estate, date(2026, 3, 10), local(11, 3))
-        assert [r["status"] for r in report["rounds"]] == ["漏巡", "部分完成"]
+def test_scans_and_closing_together(world):
+    w = world
+    first, _, _ = scan(w, w.points[0], local(10, 22, 5), key="same-key-000")
+    again, _, created = scan(w, w.points[0], local(10, 22, 6), key="same-key-000")
+    assert again.id == first.id and not created and Scan.select().count() == 1
+    hours = timedelta(hours=6)
+    assert rounds.close_expired_rounds(local(11, 3), hours)["alerted"] == 2
+    assert rounds.close_expired_rounds(local(11, 3), hours)["alerted"] == 0
+    report = reports.day_report(w.estate, day_of(10), local(11, 3))
+    assert [r["status"] for r in report["rounds"]] == ["漏巡", "部分完成"]
 
 
 def test_an_older_database_gets_the_lean_scan_indexes(make_app, any_db_url):
@@ -335,9 +346,15 @@ def test_an_older_database_gets_the_lean_scan_indexes(make_app, any_db_url):
         assert indexes() == new
 
 
-def test_demo_is_idempotent_and_has_history(ctx):
+def test_demo_is_idempotent_and_has_history(make_app, now):
     from wyapp import demo
 
+    app = make_app(with_demo=True)
+    with app.app_context(), db.connection_context():
+        _demo_is_idempotent_and_has_history(app, demo)
+
+
+def _demo_is_idempotent_and_has_history(ctx, demo):
     counts = [m.select().count() for m in (Checkpoint, Route, Schedule, Round, Scan, Incident)]
     assert counts[0] == 12 and counts[1] == 2 and counts[4] > 100
     assert Round.select().where(Round.status == "漏巡").count() == 1

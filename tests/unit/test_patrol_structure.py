@@ -2,22 +2,27 @@
 however it is made, and after a write by another worker (seen through the version row)."""
 from datetime import timedelta
 
+import pytest
+
+from tests.factories import patrol as make
 from wyapp.db import db
-from wyapp.patrol import services
+from wyapp.patrol import rounds
 from wyapp.patrol.models import Checkpoint, PatrolStructure, RouteStop, Schedule, ScheduleGuard
 
 from .test_patrol import build_world, ctx, local  # noqa: F401  (ctx is a fixture)
 
+pytestmark = pytest.mark.clock  # days of the estate's current month (test_patrol.local)
+
 
 def names(w, user=None):
-    views = services.rounds_between(w.estate, local(10, 22), local(10, 23), user)
+    views = rounds.rounds_between(w.estate, local(10, 22), local(10, 23), user)
     return [[c.name for c in v.checkpoints] for v in views]
 
 
 def test_setup_is_cached_until_a_write_bumps_its_version(ctx):  # noqa: F811
     w = build_world()
-    first = services.structure(w.estate)
-    assert services.structure(w.estate) is first  # nothing changed: no reload
+    first = rounds.structure(w.estate)
+    assert rounds.structure(w.estate) is first  # nothing changed: no reload
     assert names(w) == [["测试点1", "测试点2", "测试点3"]]
 
     w.points[1].name = "改名点"
@@ -56,6 +61,6 @@ def test_a_change_by_another_worker_is_seen_through_the_version(ctx):  # noqa: F
     assert names(w) == [["别处改的", "测试点2", "测试点3"]]
     assert PatrolStructure.get().version >= 1
     # a scan right after still counts for the round, with the fresh set-up
-    scan, view, created = services.record_scan(w.estate, w.points[0], w.guard, "key-struct-1",
-                                               local(10, 22) + timedelta(minutes=5))
+    scan, view, created = make.scan(w.estate, w.points[0], local(10, 22) + timedelta(minutes=5),
+                                    user=w.guard, key="key-struct-1")
     assert created and view.checkpoints[0].name == "别处改的"

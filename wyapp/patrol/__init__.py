@@ -5,16 +5,9 @@ from .cli import patrol_command
 from .demo import create_demo
 from .documents import PATROL_DAY
 from .models import PATROL
-from .services import periodic_close
-from .views import (
-    LABEL_TARGET,
-    bp,
-    checkpoint_label,
-    guard_panel,
-    lead_panel,
-    offline_pages,
-    open_incidents,
-)
+from .rounds import periodic_close
+from .scan_views import LABEL_TARGET, checkpoint_label
+from .views import bp, guard_panel, lead_panel, offline_pages, open_incidents
 
 feature = Feature(
     name="patrol",

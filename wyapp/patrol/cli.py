@@ -6,7 +6,8 @@ from flask.cli import with_appcontext
 
 from ..db import db, utcnow
 from ..models import Estate
-from . import services
+from .reports import day_report
+from .rounds import close_expired_rounds
 
 
 @click.group("patrol")
@@ -19,7 +20,7 @@ def patrol_command():
 def close_rounds():
     """Close every ended round and alert about missed/partial ones (also done by tick)."""
     with db.connection_context():
-        result = services.close_expired_rounds(utcnow())
+        result = close_expired_rounds(utcnow())
     click.echo(f"已关闭 {result['closed']} 个巡更任务，发出 {result['alerted']} 条漏巡提醒。")
 
 
@@ -35,14 +36,12 @@ def day_summary(day, estate_name):
             estates = estates.where(Estate.name == estate_name)
         for estate in estates:
             now = utcnow()
-            the_day = date.fromisoformat(day) if day else \
-                services.to_local(now, services.zone_of(estate)).date()
-            report = services.day_report(estate, the_day, now)
+            the_day = date.fromisoformat(day) if day else estate.today(now)
+            report = day_report(estate, the_day, now)
             completion = "—" if report["completion"] is None else f"{report['completion']}%"
             click.echo(f"{estate.name} {the_day}: 完成率 {completion}，漏巡 "
                        f"{report['missed_rounds']}，部分完成 {report['partial_rounds']}")
-            zone = services.zone_of(estate)
             for r in report["rounds"]:
-                start = services.to_local(r["view"].starts_at, zone)
+                start = estate.local(r["view"].starts_at)
                 click.echo(f"  {start:%H:%M} {r['view'].route.name} {r['status']} "
                            f"{r['done']}/{r['total']}")

@@ -1,19 +1,12 @@
 """Demo patrol data for 示范花园: 12 checkpoints, two routes, day and night schedules and
 three days of history (a few flagged scans, one partial and one missed round)."""
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from ..db import db, utcnow
+from ..db import db
 from .models import Checkpoint, Incident, Route, RouteStop, Scan, Schedule, ScheduleGuard
-from .services import (
-    close_expired_rounds,
-    ensure_round,
-    rounds_between,
-    save_checkpoint,
-    scan_flags,
-    to_local,
-    to_utc,
-    zone_of,
-)
+from .rounds import close_expired_rounds, ensure_round, rounds_between
+from .scanning import scan_flags
+from .setup import save_checkpoint
 
 NIGHT = ["东门岗亭", "1号楼大堂", "1号楼天台门", "2号楼大堂", "2号楼消防通道", "3号楼大堂",
          "儿童游乐场"]
@@ -21,13 +14,13 @@ GARAGE = ["地库入口坡道", "地库A区配电房", "地库B区水泵房", "3
 ORIGIN = (31.2304, 121.4737)  # the demo estate's gate (GPS)
 
 
-def create_demo(estate, users):
-    """Idempotent: does nothing once the estate has checkpoints."""
+def create_demo(estate, users, now):
+    """The demo's patrol set-up and three local days of history up to `now` (naive UTC; the
+    machine's clock is never read), for `users` ({username: User}). Idempotent: does nothing
+    once the estate has checkpoints."""
     if Checkpoint.select().where(Checkpoint.estate == estate).exists():
         return
-    now, zone = utcnow(), zone_of(estate)
-    first_day = to_local(now, zone).date() - timedelta(days=3)
-    valid_from = to_utc(datetime.combine(first_day, time()), zone)
+    valid_from = estate.day_start(estate.today(now) - timedelta(days=3))
     with db.atomic():
         points = {}
         for i, name in enumerate(NIGHT + GARAGE):

@@ -5,7 +5,7 @@ from ..db import utcnow
 from ..documents import local_text
 from ..features import DocumentKind
 from .models import Checkpoint, Incident
-from .services import day_report, local_day_bounds
+from .reports import day_report
 
 
 def collect_day(estate, period):
@@ -15,7 +15,7 @@ def collect_day(estate, period):
     """
     day = date.fromisoformat(period)
     report = day_report(estate, day, utcnow())
-    start, end = local_day_bounds(estate, day)
+    start, end = estate.day_bounds(day)
     incidents = list(Incident.select().where(Incident.estate == estate,
                                              Incident.created_at >= start,
                                              Incident.created_at < end)

@@ -1,14 +1,22 @@
 """巡更异常: a guard reports one; a supervisor comments, closes, or makes a work order."""
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, estate_required, get_or_404, role_required, scoped
 from ..db import utcnow
+from ..errors import DomainError
+from ..features import record_url
 from ..offline import action_meta, keep_offline
 from ..photos import PhotoRejected, save_photos
 from ..web import render
-from . import services
 from .forms import CommentForm, IncidentForm
+from .incidents import (
+    close_incident,
+    comment_incident,
+    incident_by_key,
+    incident_to_work_order,
+    report_incident,
+)
 from .models import Checkpoint, Incident
 from .views import LEADS, WALKERS, bp
 
@@ -35,7 +43,7 @@ def incident_new():
     form = IncidentForm(checkpoint_id=request.args.get("checkpoint", ""))
     checkpoint = _incident_checkpoint(form.checkpoint_id.data)
     meta = action_meta()
-    incident = services.incident_by_key(current_user, meta.key)
+    incident = incident_by_key(current_user, meta.key)
     if incident is None and form.validate_on_submit():
         estate = current_estate()
         try:
@@ -44,7 +52,7 @@ def incident_new():
         except PhotoRejected as error:
             form.photos.errors.append(str(error))
         else:
-            incident = services.report_incident(
+            incident = report_incident(
                 estate, current_user, form.category.data, form.text.data, photos, checkpoint,
                 client_id=meta.key, device_at=meta.device_time, queued=meta.queued)
     if incident is not None:
@@ -82,7 +90,7 @@ def incident(incident_id):
         if not current_user.has_role(*LEADS):
             abort(403)
         if form.validate_on_submit():
-            services.comment_incident(incident, current_user, form.text.data)
+            comment_incident(incident, current_user, form.text.data)
             flash("已添加处理意见。", "success")
             return redirect(url_for("patrol.incident", incident_id=incident.id))
     return _incident_page(incident, form)
@@ -96,12 +104,11 @@ def _incident_page(incident, form=None, error=None, status=200):
 
 
 def _work_order_url(incident):
+    """The work order made from the incident (the service desk's record), if any and shown."""
     if not incident.work_order_id:
         return None
-    try:
-        return url_for("service.work_order", order_id=incident.work_order_id)
-    except Exception:  # the service desk is not enabled in this installation
-        return None
+    return record_url(current_app.extensions["wyapp.features"], "work_order",
+                      incident.work_order_id)
 
 
 @bp.post("/incidents/<int:incident_id>/close")
@@ -111,8 +118,8 @@ def incident_close(incident_id):
     """Close an incident that needs no repair."""
     incident = _incident_or_404(incident_id)
     try:
-        services.close_incident(incident, utcnow())
-    except services.PatrolError as error:
+        close_incident(incident, utcnow())
+    except DomainError as error:
         return _incident_page(incident, error=error.message, status=409)
     flash("已关闭这条异常。", "success")
     return redirect(url_for("patrol.incident", incident_id=incident.id))
@@ -125,8 +132,8 @@ def incident_work_order(incident_id):
     """Turn the incident into a repair work order with one tap (the order links back)."""
     incident = _incident_or_404(incident_id)
     try:
-        order = services.incident_to_work_order(incident, current_user, utcnow())
-    except services.PatrolError as error:
+        order = incident_to_work_order(incident, current_user, utcnow())
+    except DomainError as error:
         return _incident_page(incident, error=error.message, status=409)
     flash(f"已转为维修工单 #{order.id}。", "success")
     return redirect(url_for("patrol.incident", incident_id=incident.id))

@@ -1,7 +1,7 @@
 """Patrol tables: checkpoints, routes and their stops, schedules, rounds, scans, incidents.
 
 A round is one window of a schedule. Its state is computed from the clock and the scans
-(services.py); a Round row exists only once something happened to the window (a scan was
+(rounds.py); a Round row exists only once something happened to the window (a scan was
 recorded for it, or the periodic job closed it), so reading never has to write.
 """
 from peewee import (
@@ -31,7 +31,7 @@ FLAGS = ["迟到", "顺序错误", "过快", "超出范围", "重复", "离线�
 class PatrolStructure(BaseModel):
     """One row whose version goes up with every write to the patrol set-up (checkpoints,
     routes, their stops, schedules, their guards), in the same transaction as the write.
-    A worker's cached set-up is good while this number is unchanged (services.structure)."""
+    A worker's cached set-up is good while this number is unchanged (rounds.structure)."""
     version = IntegerField(default=0)
 
 

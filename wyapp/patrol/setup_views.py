@@ -1,15 +1,16 @@
 """Patrol set-up for supervisors: checkpoints and their labels, routes, schedules."""
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from ..auth import current_estate, estate_required, get_or_404, role_required, scoped
 from ..db import utcnow
-from ..documents import render_pdf
+from ..documents import pdf_response, render_pdf
+from ..errors import DomainError, show_error
 from ..labels import Label
 from ..models import User
 from ..qr import qr_svg
 from ..web import render
-from . import services
+from . import setup
 from .forms import CheckpointForm, RouteForm, ScheduleForm, StopForm
 from .models import Checkpoint, Route, RouteStop, Schedule
 from .views import LEADS, bp
@@ -38,13 +39,13 @@ def checkpoint_form(checkpoint_id=None):
         data = {f: getattr(form, f).data for f in
                 ("name", "location", "latitude", "longitude", "radius_m", "active")}
         try:
-            services.save_checkpoint(current_estate(), checkpoint, data)
-        except services.PatrolError as error:
-            getattr(form, error.field or "name").errors.append(error.message)
+            setup.save_checkpoint(current_estate(), checkpoint, data)
+        except DomainError as error:
+            show_error(form, error, default="name")
         else:
             flash(f"已保存巡更点 {checkpoint.name}。", "success")
             return redirect(url_for("patrol.checkpoints"))
-    label = services.checkpoint_label(checkpoint) if checkpoint.id else None
+    label = setup.checkpoint_label(checkpoint) if checkpoint.id else None
     return render("patrol/checkpoint_form.html", form=form, checkpoint=checkpoint, label=label,
                   qr_svg=qr_svg)
 
@@ -55,7 +56,7 @@ def checkpoint_form(checkpoint_id=None):
 def reissue(checkpoint_id):
     """A new label: the old printed (or photographed) one stops working."""
     checkpoint = get_or_404(Checkpoint, checkpoint_id)
-    services.reissue_label(checkpoint)
+    setup.reissue_label(checkpoint)
     flash(f"已为 {checkpoint.name} 重新发放标签，旧标签已作废，请打印新标签贴上。", "success")
     return redirect(url_for("patrol.checkpoint_form", checkpoint_id=checkpoint.id))
 
@@ -69,15 +70,14 @@ def labels_pdf():
     rows = scoped(Checkpoint).where(Checkpoint.active).order_by(Checkpoint.id)
     if ids:
         rows = rows.where(Checkpoint.id.in_(ids))
-    items = [(c, services.checkpoint_label(c)) for c in rows]
+    items = [(c, setup.checkpoint_label(c)) for c in rows]
     items = [(c, lb) for c, lb in items if lb is not None]
     if not items:
         flash("没有可打印的巡更点。", "error")
         return redirect(url_for("patrol.checkpoints"))
     pdf = render_pdf("pdf/patrol_labels.html", title="巡更点标签", estate=current_estate(),
                      items=items, qr_svg=qr_svg, period=f"共 {len(items)} 个巡更点")
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": "inline; filename=patrol-labels.pdf"})
+    return pdf_response(pdf, "patrol-labels.pdf")
 
 
 # ── routes ──────────────────────────────────────────────────────────────────────────────
@@ -91,9 +91,9 @@ def routes():
     if form.validate_on_submit():
         route = Route()
         try:
-            services.save_route(current_estate(), route, _route_data(form))
-        except services.PatrolError as error:
-            form.name.errors.append(error.message)
+            setup.save_route(current_estate(), route, _route_data(form))
+        except DomainError as error:
+            show_error(form, error, default="name")
         else:
             flash(f"已添加路线 {route.name}，请添加巡更点。", "success")
             return redirect(url_for("patrol.route", route_id=route.id))
@@ -114,9 +114,9 @@ def route(route_id):
     form = RouteForm(obj=route)
     if form.validate_on_submit():
         try:
-            services.save_route(current_estate(), route, _route_data(form))
-        except services.PatrolError as error:
-            form.name.errors.append(error.message)
+            setup.save_route(current_estate(), route, _route_data(form))
+        except DomainError as error:
+            show_error(form, error, default="name")
         else:
             flash(f"已保存路线 {route.name}。", "success")
             return redirect(url_for("patrol.route", route_id=route.id))
@@ -148,13 +148,14 @@ def route_stops(route_id):
             _add_stop(route, stop_form)
         elif action in ("up", "down", "remove") and stop_id.isdigit():
             if action == "remove":
-                services.remove_stop(route, int(stop_id))
+                setup.remove_stop(route, int(stop_id))
             else:
-                services.move_stop(route, int(stop_id), -1 if action == "up" else 1)
+                setup.move_stop(route, int(stop_id), -1 if action == "up" else 1)
         else:
             abort(400)
-    except services.PatrolError as error:
-        stop_form.checkpoint.errors = [error.message]
+    except DomainError as error:
+        stop_form.checkpoint.errors = []
+        show_error(stop_form, error, default="checkpoint")
         return _route_page(route, stop_form=stop_form, status=422)
     if not request.htmx:
         return redirect(url_for("patrol.route", route_id=route.id))
@@ -164,8 +165,8 @@ def route_stops(route_id):
 def _add_stop(route, stop_form):
     stop_form.checkpoint.choices = [SelectChoice(c.id, c.name) for c in scoped(Checkpoint)]
     if not stop_form.validate():
-        raise services.PatrolError((stop_form.checkpoint.errors or ["请选择巡更点。"])[0])
-    services.add_stop(route, get_or_404(Checkpoint, stop_form.checkpoint.data))
+        raise DomainError((stop_form.checkpoint.errors or ["请选择巡更点。"])[0])
+    setup.add_stop(route, get_or_404(Checkpoint, stop_form.checkpoint.data))
 
 
 # ── schedules ───────────────────────────────────────────────────────────────────────────
@@ -206,9 +207,9 @@ def schedule_form(schedule_id=None):
             data["every_minutes"] = None
         picked = list(User.with_role(estate, "guard").where(User.id.in_(form.guards.data or [])))
         try:
-            services.save_schedule(estate, schedule, data, picked, utcnow())
-        except services.PatrolError as error:
-            getattr(form, error.field or "name").errors.append(error.message)
+            setup.save_schedule(estate, schedule, data, picked, utcnow())
+        except DomainError as error:
+            show_error(form, error, default="name")
         else:
             flash(f"已保存巡更计划 {schedule.name}。", "success")
             return redirect(url_for("patrol.schedules"))

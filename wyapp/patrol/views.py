@@ -1,88 +1,47 @@
-"""Patrol pages a guard uses: scanning a checkpoint label, the rounds, the reports.
-Set-up pages live in setup_views.py, incidents in incident_views.py."""
-import uuid
+"""Patrol pages a guard uses: the rounds, the home panels, the reports; the blueprint.
+Scanning a label lives in scan_views.py, set-up in setup_views.py, incidents in
+incident_views.py."""
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from flask_login import current_user
 
-from ..auth import current_estate, estate_required, reject_reason, role_required
+from ..auth import current_estate, estate_required, role_required
 from ..db import utcnow
 from ..labels import current_label
-from ..offline import action_meta, keep_offline
+from ..offline import keep_offline
 from ..web import render
-from . import services
-from .forms import ScanForm
+from . import reports
 from .models import Checkpoint, Incident
+from .rounds import guard_rounds
 
 bp = Blueprint("patrol", __name__, url_prefix="/patrol")
-
-# read with a checkpoint's label (labels.py): the checkpoint, and the patrol set-up's version
-# that the round needs next
-LABEL_TARGET = (Checkpoint, {"structure_version": services.structure_version})
 
 LEADS = ("supervisor", "manager")
 WALKERS = ("guard", "supervisor", "manager")
 
 
 def today_local():
-    return services.to_local(utcnow(), services.zone_of(current_estate())).date()
+    """The current estate's date now."""
+    return current_estate().today(utcnow())
 
 
-# ── scanning (/c/<token> of a checkpoint label) ─────────────────────────────────────────
-
-def checkpoint_label(label):
-    """A scanned checkpoint label: GET shows the checkpoint and one 打卡 button, POST records."""
-    if not current_user.has_role(*WALKERS):
-        abort(403, "只有秩序维护员和主管可以巡更打卡。")
-    checkpoint = label.target
-    if checkpoint is None or not checkpoint.active:
-        return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, inactive=True), 410
-    if request.method == "POST":
-        return record_scan(label, checkpoint)
-    now = utcnow()
-    view = services.round_for(current_estate(), checkpoint, current_user, now)
-    form = ScanForm(formdata=None, client_id=uuid.uuid4().hex)
-    return keep_offline(render("patrol/scan.html", "scan_box", checkpoint=checkpoint, view=view,
-                               now=now, form=form, label=label))
-
-
-def record_scan(label, checkpoint):
-    # CSRF is checked app-wide; every value below is parsed defensively. The ScanForm's
-    # fields are plain hidden inputs, read straight from the post; the form itself is only
-    # built when the page is shown again.
-    posted = request.form
-    key = request.headers.get("Idempotency-Key") or posted.get("client_id")
-    now = utcnow()
-    meta = action_meta(now)
-    try:
-        scan, view, created = services.record_scan(
-            current_estate(), checkpoint, current_user, key, now,
-            device_at=services.parse_device_time(
-                request.headers.get("X-Device-Time") or posted.get("device_time")),
-            latitude=services.parse_coordinate(posted.get("latitude"), 90),
-            longitude=services.parse_coordinate(posted.get("longitude"), 180),
-            accuracy=services.parse_coordinate(posted.get("accuracy"), 100000),
-            queued=meta.queued, clock_skew=meta.clock_skew)
-    except services.PatrolError as error:
-        response = current_app.make_response((render(
-            "patrol/scan.html", "scan_box", checkpoint=checkpoint, form=ScanForm(), label=label,
-            error=error.message, now=utcnow()), 409))
-        return reject_reason(response, error.message)
-    return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, scan=scan, view=view,
-                  replayed=not created, now=utcnow(), label=label)
+def _reportable(day):
+    """A day the reports can page around (a neighbour day or month exists), else None."""
+    return day if 1 < day.year < 9999 else None
 
 
 # ── the guard's rounds and the supervisor's overview ────────────────────────────────────
 
 def guard_panel(user, estate):
-    current, later = services.guard_rounds(estate, user, utcnow())
-    return {"current": current, "later": later, "now": utcnow()}
+    now = utcnow()
+    current, later = guard_rounds(estate, user, now)
+    return {"current": current, "later": later, "now": now}
 
 
 def lead_panel(user, estate):
-    report = services.day_report(estate, services.to_local(utcnow(), services.zone_of(estate))
-                                 .date(), utcnow())
+    now = utcnow()
+    report = reports.day_report(estate, estate.today(now), now)
     return {"report": report, "open_incidents": open_incidents(user, estate)}
 
 
@@ -99,8 +58,8 @@ def open_incidents(user, estate):
 def index():
     """巡更: the guard's current and next rounds; for a supervisor, today's rounds too."""
     estate, now = current_estate(), utcnow()
-    current, later = services.guard_rounds(estate, current_user, now)
-    report = services.day_report(estate, today_local(), now) \
+    current, later = guard_rounds(estate, current_user, now)
+    report = reports.day_report(estate, estate.today(now), now) \
         if current_user.has_role(*LEADS) else None
     return keep_offline(render("patrol/index.html", current=current, later=later, now=now,
                                report=report, open_incidents=open_incidents(current_user, estate)))
@@ -129,10 +88,11 @@ def _report_user():
 def day_report():
     """The day report: each round, its scans and flags, missed checkpoints, per guard."""
     try:
-        day = date.fromisoformat(request.args.get("date", "")[:10])
+        day = _reportable(date.fromisoformat(request.args.get("date", "")[:10]))
     except ValueError:
-        day = today_local()
-    report = services.day_report(current_estate(), day, utcnow(), _report_user())
+        day = None
+    day = day or today_local()
+    report = reports.day_report(current_estate(), day, utcnow(), _report_user())
     return render("patrol/day_report.html", "report", report=report, now=utcnow(),
                   previous=day - timedelta(days=1), following=day + timedelta(days=1))
 
@@ -143,11 +103,12 @@ def day_report():
 def month_report():
     """The month report: completion per route and guard, missed rounds, flagged scans."""
     try:
-        first = datetime.strptime(request.args.get("month", "")[:7], "%Y-%m").date()
+        first = _reportable(datetime.strptime(request.args.get("month", "")[:7], "%Y-%m").date())
     except ValueError:
-        first = today_local().replace(day=1)
-    report = services.month_report(current_estate(), first.year, first.month, utcnow(),
-                                   _report_user())
+        first = None
+    first = first or today_local().replace(day=1)
+    report = reports.month_report(current_estate(), first.year, first.month, utcnow(),
+                                  _report_user())
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return render("patrol/month_report.html", report=report, previous=previous,

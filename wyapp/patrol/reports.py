@@ -1,0 +1,85 @@
+"""The patrol day and month reports (pages, the lead's home panel, the archived 巡更日报):
+rounds with their state, completion, missed checkpoints, flagged scans, per guard."""
+from datetime import date
+
+from ..models import User
+from .models import Checkpoint, Scan
+from .rounds import MISSED, PARTIAL, rounds_between
+
+
+def _percent(done, total):
+    return round(100 * done / total) if total else None
+
+
+def _guard_summary(scans, views):
+    guards = {}
+    for scan in scans:
+        row = guards.setdefault(scan.user_id, {"user": scan.user, "scans": 0, "flagged": 0,
+                                               "rounds": set()})
+        row["scans"] += 1
+        row["flagged"] += bool(scan.flags)
+        if scan.round_id:
+            row["rounds"].add(scan.round_id)
+    for row in guards.values():
+        row["rounds"] = len(row["rounds"])
+    return sorted(guards.values(), key=lambda r: r["user"].display_name)
+
+
+def _scans_between(estate, start, end, user=None):
+    query = (Scan.select(Scan, Checkpoint, User).join(Checkpoint).switch(Scan).join(User)
+             .where(Scan.estate == estate, Scan.scanned_at >= start, Scan.scanned_at < end))
+    if user is not None:
+        query = query.where(Scan.user == user)
+    return list(query.order_by(Scan.scanned_at))
+
+
+def day_report(estate, day, now, user=None):
+    """The estate's local `day` (a date) as of `now` (naive UTC): each round with state,
+    scans and missed checkpoints; completion of the ended rounds; per guard. user: only
+    their rounds and scans (None: everyone's)."""
+    start, end = estate.day_bounds(day)
+    views = [v for v in rounds_between(estate, start, end, user) if start <= v.starts_at < end]
+    rounds = []
+    for view in views:
+        status = view.status(now)
+        scans = [s for s in view.scans if user is None or s.user_id == user.id]
+        rounds.append({"view": view, "status": status, "done": view.done, "total": view.total,
+                       "scans": scans,
+                       "missed": view.remaining if status in (PARTIAL, MISSED) else []})
+    ended = [r for r in rounds if r["view"].ends_at <= now]
+    scans = _scans_between(estate, start, end, user)
+    return {"day": day, "rounds": rounds, "scans": scans,
+            "completion": _percent(sum(r["done"] for r in ended), sum(r["total"] for r in ended)),
+            "missed_rounds": sum(r["status"] == MISSED for r in rounds),
+            "partial_rounds": sum(r["status"] == PARTIAL for r in rounds),
+            "flagged": sum(bool(s.flags) for s in scans),
+            "guards": _guard_summary(scans, views)}
+
+
+def month_report(estate, year, month, now, user=None):
+    """The estate's local calendar month as of `now` (naive UTC): completion per route and
+    per guard of the rounds ended by `now`, missed rounds, flagged scans. user: only their
+    rounds and scans (None: everyone's)."""
+    first = date(year, month, 1)
+    start, end = estate.month_bounds(year, month)
+    views = [v for v in rounds_between(estate, start, min(end, now), user)
+             if start <= v.starts_at and v.ends_at <= now]
+    routes = {}
+    for view in views:
+        row = routes.setdefault(view.route.id, {"route": view.route, "rounds": 0, "done": 0,
+                                                "total": 0, "missed": 0, "partial": 0})
+        status = view.status(now)
+        row["rounds"] += 1
+        row["done"] += view.done
+        row["total"] += view.total
+        row["missed"] += status == MISSED
+        row["partial"] += status == PARTIAL
+    for row in routes.values():
+        row["completion"] = _percent(row["done"], row["total"])
+    scans = _scans_between(estate, start, end, user)
+    return {"first": first, "routes": sorted(routes.values(), key=lambda r: r["route"].name),
+            "completion": _percent(sum(v.done for v in views), sum(v.total for v in views)),
+            "rounds": len(views),
+            "missed": [v for v in views if v.status(now) == MISSED],
+            "flagged": [s for s in scans if s.flags],
+            "guards": _guard_summary(scans, views)}
