@@ -1,23 +1,23 @@
-"""Meter readings: consumption, replacement, flags; the duty log's handover."""
-from datetime import date, datetime
+"""Meter readings: consumption, replacement, flags; the duty log's handover (SQLite and
+PostgreSQL). The month report is read for the estate's month at the test's clock, so the
+module is checked at the CI's instants (the estate's last evening of a month first)."""
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 
-from wyapp.db import db
+from tests.factories import inspection as factory
+from wyapp.errors import DomainError
 from wyapp.inspection import duty, meters
 from wyapp.inspection.models import DutyShift, Meter, MeterReading
-from wyapp.models import Estate, User
+from wyapp.models import Estate, Unit, User
+
+pytestmark = pytest.mark.clock
 
 
 @pytest.fixture
-def app(make_app, any_db_url):
-    """These rules run on SQLite and, when WYAPP_TEST_POSTGRES_URL is set, on PostgreSQL."""
-    return make_app(any_db_url)
-
-@pytest.fixture
-def estate(app):
-    with app.test_request_context(), db.connection_context():
+def estate(in_db):
+    with in_db():
         yield Estate.get(name="示范花园")
 
 
@@ -62,7 +62,7 @@ def test_far_from_three_month_mean_is_flagged(meter, engineer):
 def test_replacement_continues_the_series(meter, engineer):
     read(meter, 1, "1000", engineer)
     read(meter, 2, "1010", engineer)
-    with pytest.raises(meters.MeterError, match="旧表止码不能小于上次读数"):
+    with pytest.raises(DomainError, match="旧表止码不能小于上次读数"):
         meters.replace_meter(meter, engineer, date(2026, 2, 20), D(1005), "B2", D(0))
     meters.replace_meter(meter, engineer, date(2026, 2, 20), D(1014), "B2", D(0))
     assert Meter.get_by_id(meter.id).serial == "B2"
@@ -72,41 +72,56 @@ def test_replacement_continues_the_series(meter, engineer):
 
 
 def test_negative_and_duplicate_readings_refused(meter, engineer):
-    with pytest.raises(meters.MeterError, match="不能为负数"):
+    with pytest.raises(DomainError, match="不能为负数"):
         read(meter, 1, "-1", engineer)
     read(meter, 2, "5", engineer)
-    with pytest.raises(meters.MeterError, match="已经抄过"):
+    with pytest.raises(DomainError, match="已经抄过"):
         read(meter, 2, "6", engineer)
-    with pytest.raises(meters.MeterError, match="不能补录更早"):
+    with pytest.raises(DomainError, match="不能补录更早"):
         read(meter, 1, "4", engineer)
 
 
-def test_month_report_totals_and_missing(estate, engineer):
-    report = meters.month_report(estate, date.today())
-    demo_month = meters.previous_month(date.today().replace(day=1))
-    report = meters.month_report(estate, demo_month)
-    assert report["public"]["本月"]["电"] > 0 and report["public"]["本月"]["水"] > 0
-    assert report["public"]["去年同月"]["水"] == 0
-    assert report["missing"] == []
-    current = meters.month_report(estate, date.today())
-    assert len(current["missing"]) == Meter.select().count()
+def test_month_report_totals_and_missing(estate, engineer, now):
+    """The month report of the estate's month at `now` (on its last evening too, when the
+    machine's UTC date is a day behind): no reading yet; the month before: every reading,
+    public totals (the unit's meter not among them), none a year earlier."""
+    this_month = estate.today(now).replace(day=1)
+    months = [meters.previous_month(this_month, n) for n in (3, 2, 1)]
+
+    def series(*values):
+        return list(zip(months, values, strict=True))
+
+    factory.meter(estate, "配电房总电表", "电", 40, readings=series("1300", "1520", "1740"))
+    factory.meter(estate, "小区总水表", "水", readings=series("30500", "32650", "34800"))
+    factory.meter(estate, "1号楼101 水表", "水", unit=Unit.find(estate, "1-101"),
+                  readings=series("230", "239", "248"))
+    last = meters.month_report(estate, months[-1])
+    assert last["public"]["本月"] == {"电": D(8800), "水": D(2150)}
+    assert last["public"]["上月"] == {"电": D(8800), "水": D(2150)}
+    assert last["public"]["去年同月"] == {"电": D(0), "水": D(0)}
+    assert last["missing"] == [] and last["flagged"] == []
+    current = meters.month_report(estate, estate.today(now))
+    assert current["month"] == this_month
+    assert len(current["missing"]) == Meter.select().count() == 3
 
 
-def test_duty_take_over_events_and_handover(estate, engineer):
+def test_duty_take_over_events_and_handover(estate, engineer, now):
     other = User.create(username="eng2", display_name="王工", password_hash="x")
-    handed = duty.awaiting_confirmation(estate)
-    assert handed is not None  # the demo's handed-over shift
-    shift = duty.take_over(estate, other, now=datetime(2026, 3, 10, 0))
+    assert duty.awaiting_confirmation(estate) is None
+    handed = factory.duty_shift(estate, engineer, started_at=now - timedelta(hours=26),
+                                ended_at=now - timedelta(hours=2), equipment_status="正常")
+    assert duty.awaiting_confirmation(estate).id == handed.id
+    shift = duty.take_over(estate, other, now=now)
     assert DutyShift.get_by_id(handed.id).confirmed_by.username == "eng2"
-    with pytest.raises(duty.DutyError, match="王工 正在值班"):
+    with pytest.raises(DomainError, match="王工 正在值班"):
         duty.take_over(estate, engineer)
-    duty.add_event(shift, other, "10:20 2号楼电梯困人，3 分钟解救", now=datetime(2026, 3, 10, 2))
-    with pytest.raises(duty.DutyError, match="请填写事件内容"):
+    duty.add_event(shift, other, "10:20 2号楼电梯困人，3 分钟解救", now=now + timedelta(hours=2))
+    with pytest.raises(DomainError, match="请填写事件内容"):
         duty.add_event(shift, other, "   ")
-    with pytest.raises(duty.DutyError, match="只有当班工程师"):
+    with pytest.raises(DomainError, match="只有当班工程师"):
         duty.hand_over(shift, engineer, "", "正常")
-    with pytest.raises(duty.DutyError, match="设备运行情况"):
+    with pytest.raises(DomainError, match="设备运行情况"):
         duty.hand_over(shift, other, "无", " ")
-    duty.hand_over(shift, other, "电梯待维保复查", "运行正常", now=datetime(2026, 3, 11, 0))
+    duty.hand_over(shift, other, "电梯待维保复查", "运行正常", now=now + timedelta(hours=24))
     assert duty.on_duty(estate) is None
     assert duty.awaiting_confirmation(estate).id == shift.id

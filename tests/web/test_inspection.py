@@ -1,11 +1,17 @@
-"""Inspection pages: roles, estates, ledger and import, labels, the phone sheet, PDFs."""
+"""Inspection pages: roles, estates, ledger and import, labels, the phone sheet, PDFs.
+
+Each test builds the equipment, checklists and plans it uses (tests/factories/inspection.py);
+periods are the estate's today at the test's clock, so the module is checked at the CI's
+other instants too (the estate's last evening of a month, 00:30 local, a night shift's end).
+"""
 import io
 import re
 
 import pytest
 from pypdf import PdfReader
 
-from wyapp.db import db
+from tests.factories import inspection as factory
+from wyapp.db import db, utcnow
 from wyapp.inspection.models import (
     Checklist,
     ChecklistItem,
@@ -20,6 +26,24 @@ from wyapp.models import Estate
 HOSTILE = ["", "长" * 10000, "<script>alert('x')</script>", "'; DROP TABLE equipment; --",
            "a\x00b\x07"]
 HX = {"HX-Request": "true"}
+
+pytestmark = pytest.mark.clock
+
+
+@pytest.fixture
+def home(in_db):
+    """The office's estate, 示范花园."""
+    with in_db():
+        return Estate.get(name="示范花园")
+
+
+@pytest.fixture
+def build(in_db, home):
+    """build(factory.plan_for, "DT-01") runs a factory on the office's estate in the app."""
+    def run(make, *args, **kwargs):
+        with in_db():
+            return make(home, *args, **kwargs)
+    return run
 
 
 def hostile_posts(client, path, fields):
@@ -52,7 +76,9 @@ def test_pages_are_for_engineering_roles_only(login):
     assert "设备" in engineer.get("/").text
 
 
-def test_engineer_home_lists_today_sheets_and_supervisor_sees_the_board(login):
+def test_engineer_home_lists_today_sheets_and_supervisor_sees_the_board(build, login):
+    build(factory.plan_for, "PD-01")  # 每班
+    build(factory.plan_for, "DT-01")  # 每日
     home = login("engineer").get("/").text
     assert "今日设备日检" in home and "1号干式变压器" in home and "白班" in home
     assert "开始日检" in home
@@ -99,7 +125,8 @@ def _upload(client, text, encoding="utf-8"):
                        content_type="multipart/form-data")
 
 
-def test_csv_import_all_or_nothing_with_line_errors(app, login):
+def test_csv_import_all_or_nothing_with_line_errors(app, build, login):
+    build(factory.equipment, "PD-01")
     client = login("supervisor")
     bad = _upload(client, "编号,名称,类别\nGS-01,雨水泵,给排水\nPD-01,重复,供配电\n,无名,其他\n")
     assert bad.status_code == 422
@@ -116,7 +143,8 @@ def test_csv_import_all_or_nothing_with_line_errors(app, login):
     assert login("engineer").post("/inspection/equipment/import").status_code == 403
 
 
-def test_equipment_label_opens_the_due_sheet_or_offers_one(app, login):
+def test_equipment_label_opens_the_due_sheet_or_offers_one(app, build, login):
+    build(factory.plan_for, "DT-01")
     equipment = get(app, Equipment, code="DT-01")
     with app.app_context(), db.connection_context():
         token = issue_label(Estate.get(name="示范花园"), "equipment", equipment.id).token
@@ -133,15 +161,22 @@ def test_equipment_label_opens_the_due_sheet_or_offers_one(app, login):
     assert refused.status_code == 403 and "工程人员" in refused.text
 
 
-def test_label_sheet_pdf(app, login):
+def test_label_sheet_pdf(build, login):
+    build(factory.equipment, "PD-01")
     response = login("supervisor").get("/inspection/equipment/labels.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "1号干式变压器" in text and "PD-01" in text and "设备二维码标签" in text
 
 
-def _start(app, client, code, period="2026-03-10", shift=""):
-    plan = get(app, Plan, equipment=get(app, Equipment, code=code))
+def _start(app, client, code, shift="", period=None):
+    """The engineer (logged in as `client`) starts today's sheet of equipment `code`'s plan
+    (the demo's, made here when missing); returns the sheet's id."""
+    with app.app_context(), db.connection_context():
+        estate = Estate.get(name="示范花园")
+        plan = (Plan.select().join(Equipment).where(Equipment.code == code).first()
+                or factory.plan_for(estate, code))
+        period = period or estate.today(utcnow())
     response = client.post(f"/inspection/plans/{plan.id}/start",
                            data={"period": period, "shift": shift})
     assert response.status_code == 302
@@ -161,7 +196,8 @@ def test_sheet_form_is_made_for_a_phone(app, login):
     assert "全部正常" in page and 'inputmode="decimal"' in page
     assert page.count('value="正常"') == 3 and "正常 220–240 V" in page
     assert client.post(f"/inspection/plans/{get(app, Sheet, id=sheet_id).plan_id}/start",
-                       data={"period": "2026-03-10", "shift": "早班"}).status_code == 400
+                       data={"period": get(app, Sheet, id=sheet_id).period.isoformat(),
+                             "shift": "早班"}).status_code == 400
 
 
 def test_out_of_range_turns_red_at_once_in_both_renderings(app, login):
@@ -317,7 +353,9 @@ def test_editing_a_used_checklist_makes_a_new_version(app, login):
     assert "机房温度（夏季）" not in old and "正常 5–40 ℃" in old
 
 
-def test_plan_form(app, login):
+def test_plan_form(app, build, login):
+    build(factory.equipment, "XF-03")
+    build(factory.checklist, "消防设施日检表")
     client = login("supervisor")
     equipment = get(app, Equipment, code="XF-03")
     checklist = get(app, Checklist, name="消防设施日检表")
@@ -390,20 +428,22 @@ def test_day_sheet_pdf(app, login):
                 data={f"value-{item.id}": "41", f"note-{item.id}": "通风扇坏"})
     with app.app_context(), db.connection_context():
         submitted_at = Sheet.get_by_id(sheet_id).submitted_at
-    from datetime import timedelta
-    day = (submitted_at + timedelta(hours=8)).date()  # Asia/Shanghai
+    with app.app_context(), db.connection_context():
+        day = Estate.get(name="示范花园").today(submitted_at)
     response = client.get(f"/inspection/day.pdf?day={day}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "设备日检记录表" in text and "2号楼1号电梯" in text and "通风扇坏" in text
-    assert "工单 #" in text and "检查人" in text
+    order = get(app, SheetAnswer, sheet=sheet_id, abnormal=True).work_order_id
+    assert f"工单 BX{order:06d}" in text and "检查人" in text
     empty = client.get("/inspection/day.pdf?day=1999-01-01")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(empty.data)).pages)
     assert "当日没有提交的设备日检记录" in text
     assert client.get("/inspection/day.pdf?day=<script>").status_code == 200
 
 
-def test_shift_label_opens_the_draft_being_filled(app, login):
+def test_shift_label_opens_the_draft_being_filled(app, build, login):
+    build(factory.plan_for, "PD-01")
     equipment = get(app, Equipment, code="PD-01")
     with app.app_context(), db.connection_context():
         token = issue_label(Estate.get(name="示范花园"), "equipment", equipment.id).token
@@ -417,12 +457,13 @@ def test_shift_label_opens_the_draft_being_filled(app, login):
     assert client.get(f"/c/{token}").headers["Location"] == started.headers["Location"]
 
 
-def test_demo_data_is_idempotent(app):
+def test_demo_data_is_idempotent(make_app, database_url, now):
     from wyapp import demo
     from wyapp.inspection.models import MODELS
+    app = make_app(database_url, with_demo=True)
     with app.app_context(), db.connection_context():
         before = {m.__name__: m.select().count() for m in MODELS}
-        demo.create(app.extensions["wyapp.features"])
+        demo.create(app.extensions["wyapp.features"], now)
         assert {m.__name__: m.select().count() for m in MODELS} == before
         assert before["Equipment"] == 9 and before["Checklist"] == 4 and before["Meter"] == 5
 
@@ -445,7 +486,8 @@ def test_import_equipment_command(app, tmp_path):
     assert result.exit_code == 1 and "没有小区" in result.output
 
 
-def test_more_forms_refuse_hostile_values(app, login):
+def test_more_forms_refuse_hostile_values(app, build, login):
+    build(factory.plan_for, "PD-02")
     client = login("supervisor")
     equipment = get(app, Equipment, code="PD-02")
     hostile_posts(client, f"/inspection/equipment/{equipment.id}/status", ["status"])

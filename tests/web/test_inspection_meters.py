@@ -1,20 +1,50 @@
-"""Meter and duty-log pages: readings with flags, replacement, month report, handover."""
-import io
+"""Meter and duty-log pages: readings with flags, replacement, month report, handover.
 
+The meters' months are the estate's (its month at the test's clock and the three before),
+so the module is checked at the CI's instants, the estate's last evening of a month first.
+"""
+import io
+from datetime import timedelta
+
+import pytest
 from pypdf import PdfReader
 
+from tests.factories import inspection as factory
 from tests.web.test_inspection import HX, get, hostile_posts
-from wyapp.db import db
+from wyapp.db import db, utcnow
 from wyapp.inspection.meters import previous_month
 from wyapp.inspection.models import DutyEvent, DutyShift, Meter, MeterReading
 from wyapp.labels import issue_label
-from wyapp.models import Estate
+from wyapp.models import Estate, Unit
+
+pytestmark = pytest.mark.clock
+
+READINGS = {  # name: (kind, multiplier, unit, readings of the three months before this one)
+    "配电房总电表": ("电", 40, None, ("1300", "1520", "1740")),
+    "小区总水表": ("水", 1, None, ("30500", "32650", "34800")),
+    "绿化用水表": ("水", 1, None, ("4100", "4280", "4460")),
+    "1号楼101 水表": ("水", 1, "1-101", ("230", "239", "248")),
+}
 
 
-def test_month_view_shows_totals_missing_and_pdf(app, login):
+@pytest.fixture
+def meters(in_db):
+    """The office's meters, read in each of the estate's three months before this one
+    (its month at the test's clock); returns {name: meter}."""
+    with in_db():
+        estate = Estate.get(name="示范花园")
+        this_month = estate.today(utcnow()).replace(day=1)
+        months = [previous_month(this_month, n) for n in (3, 2, 1)]
+        return {name: factory.meter(estate, name, kind, multiplier,
+                                    unit=Unit.find(estate, unit) if unit else None,
+                                    readings=zip(months, values, strict=True))
+                for name, (kind, multiplier, unit, values) in READINGS.items()}
+
+
+def test_month_view_shows_totals_missing_and_pdf(app, login, meters):
     client = login("engineer")
     page = client.get("/inspection/meters").text
-    assert "公共用量" in page and "未抄 5 块" in page and "配电房总电表" in page
+    assert "公共用量" in page and "未抄 4 块" in page and "配电房总电表" in page
     with app.app_context(), db.connection_context():
         month = MeterReading.select().order_by(MeterReading.month.desc()).first().month
     last = client.get(f"/inspection/meters?month={month:%Y-%m}").text
@@ -25,7 +55,7 @@ def test_month_view_shows_totals_missing_and_pdf(app, login):
     assert "抄表月报" in text and "小区总水表" in text and "审核人" in text
 
 
-def test_flagged_reading_needs_a_note_in_both_renderings(app, login):
+def test_flagged_reading_needs_a_note_in_both_renderings(app, login, meters):
     client = login("engineer")
     meter = get(app, Meter, name="小区总水表")
     with app.app_context(), db.connection_context():
@@ -45,7 +75,7 @@ def test_flagged_reading_needs_a_note_in_both_renderings(app, login):
         assert "小于上次" in reading.flags and reading.note == "总表倒转，已报水司"
 
 
-def test_meter_forms_refuse_hostile_values(app, login):
+def test_meter_forms_refuse_hostile_values(app, login, meters):
     client = login("supervisor")
     meter = get(app, Meter, name="绿化用水表")
     hostile_posts(client, f"/inspection/meters/{meter.id}", ["month", "value", "note"])
@@ -72,7 +102,7 @@ def test_add_meter_and_replace_it(app, login):
     assert "E-10" in page and "用量 10" in page
 
 
-def test_meter_label_opens_the_reading_form(app, login):
+def test_meter_label_opens_the_reading_form(app, login, meters):
     meter = get(app, Meter, name="配电房总电表")
     with app.app_context(), db.connection_context():
         token = issue_label(Estate.get(name="示范花园"), "meter", meter.id).token
@@ -90,7 +120,14 @@ def test_other_estates_meter_is_404(app, login):
                                                                "value": "1"}).status_code == 404
 
 
-def test_duty_take_over_events_and_handover(app, login):
+def test_duty_take_over_events_and_handover(app, in_db, login, now):
+    with in_db():
+        started = now - timedelta(hours=26)
+        factory.duty_shift(Estate.get(name="示范花园"), started_at=started,
+                           ended_at=started + timedelta(hours=24),
+                           pending="2号楼1号电梯平层偏差，已报迅达维保，明日上午来人。",
+                           equipment_status="运行正常",
+                           events=[(started + timedelta(hours=2), "巡视配电房，运行正常。")])
     client = login("engineer")
     page = client.get("/inspection/duty").text
     assert "待接班确认" in page and "接班确认" in page and "平层偏差" in page
