@@ -77,8 +77,8 @@ def test_deactivated_user_cannot_log_in_and_loses_session(app, login):
     assert "该账号已停用" in response.text
 
 
-def test_csrf_is_required(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+def test_csrf_is_required(app):
+    app.config["WTF_CSRF_ENABLED"] = True  # read per request: the office's app, CSRF on
     client = app.test_client()
     response = client.post("/login", data={"username": "guard", "password": "wyapp-demo"})
     assert response.status_code == 400

@@ -26,8 +26,8 @@ UNITS_KIND = DocumentKind(code="test_units", title="房号日报", template="pdf
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    app = make_app()
+def app(app, tmp_path):
+    """The office's app (SQLite, then PostgreSQL) with the test document kind."""
     app.extensions["wyapp.features"].append(Feature(name="test", documents=[UNITS_KIND]))
     templates = tmp_path / "tpl" / "pdf"
     templates.mkdir(parents=True)

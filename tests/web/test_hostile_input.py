@@ -57,8 +57,11 @@ def test_no_form_gives_a_500(app, login, client, value):
 def test_control_characters_get_a_chinese_message(login):
     client = login("admin")
     response = client.post("/admin/estates/new",
-                           data={"name": "坏\x00名", "timezone": "Asia/Shanghai"})
+                           data={"name": "坏\x01名", "timezone": "Asia/Shanghai"})
     assert "包含无法识别的字符" in response.text
+    # NUL cannot be stored by PostgreSQL: refused before any form, in Chinese too
+    nul = client.post("/admin/estates/new", data={"name": "坏\x00名", "timezone": "Asia/Shanghai"})
+    assert nul.status_code == 400 and "空字符" in nul.text
 
 
 def test_raw_invalid_utf8_login(client):

@@ -1,5 +1,7 @@
 """The installable shell: manifest, service worker, offline page, health check."""
+from tests.factories import patrol
 from wyapp import create_app
+from wyapp.models import Estate
 
 
 def test_manifest(client):
@@ -49,10 +51,15 @@ def test_csrf_token_for_replay(client, login):
     assert data["username"] == "guard" and len(data["token"]) > 20
 
 
-def test_offline_pages_of_a_guard_and_a_gate(login):
+def test_offline_pages_of_a_guard_and_a_gate(login, in_db):
+    with in_db():
+        estate = Estate.get()
+        for name in ("东门岗亭", "北门", "地库B区水泵房"):
+            patrol.checkpoint(estate, name)
+        patrol.checkpoint(estate, "已停用的点", active=False)
     guard = login("guard").get("/offline/pages").get_json()["urls"]
     assert "/scan" in guard and "/patrol/" in guard and "/patrol/incidents/new" in guard
-    assert sum(u.startswith("/c/") for u in guard) == 12  # every active checkpoint label
+    assert sum(u.startswith("/c/") for u in guard) == 3  # every active checkpoint's label
     assert login("gate").get("/offline/pages").get_json()["urls"] == []
 
 
