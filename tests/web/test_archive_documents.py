@@ -1,16 +1,21 @@
-"""Each feature's archived document kind, filed from demo data through the real archive."""
+"""Each feature's archived document kind, filed through the real archive from records the
+test builds (tests/factories/archive.py: a patrol day, a gate day, an inspection sheet, a
+month of meter readings, closed work orders and complaints).
+
+Days are the estate's, derived from the test's `now`: the module is marked `clock`."""
 import json
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
 
+from tests.factories import archive as records
 from wyapp.archive import services as archive
 from wyapp.archive.cli import archive_cli
-from wyapp.db import db, utcnow
+from wyapp.db import db
 from wyapp.models import Estate, User
 
+pytestmark = pytest.mark.clock
 DEMO = "示范花园"
 
 
@@ -19,25 +24,23 @@ def _in(app, fn):
         return fn(Estate.get(Estate.name == DEMO))
 
 
-def _today(estate):
-    return archive.local_today(estate, utcnow())
+def _yesterday(app, now):
+    """The estate's yesterday at `now`, as YYYY-MM-DD."""
+    return _in(app, lambda e: (e.today(now) - timedelta(days=1)).isoformat())
 
 
-def _yesterday(app):
-    return _in(app, lambda e: (_today(e) - timedelta(days=1)).isoformat())
+def _patrol_day(app, now):
+    """Yesterday's patrol records; returns the day (YYYY-MM-DD)."""
+    day = _yesterday(app, now)
+    _in(app, lambda e: records.patrol_day(e, date.fromisoformat(day)))
+    return day
 
 
-def _gate_day(app):
-    """The gate demo's full day: today after 19:00 local, otherwise yesterday."""
-    def day(estate):
-        local = utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(estate.timezone))
-        return (local.date() if local.hour >= 19 else local.date() - timedelta(days=1))
-    return _in(app, day).isoformat()
-
-
-def _utc_at(estate, day, clock):
-    local = datetime.combine(day, time.fromisoformat(clock), ZoneInfo(estate.timezone))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+def _gate_day(app, now):
+    """Yesterday's gate records; returns the day (YYYY-MM-DD)."""
+    day = _yesterday(app, now)
+    _in(app, lambda e: records.gate_day(e, date.fromisoformat(day)))
+    return day
 
 
 def _file(app, code, period):
@@ -72,29 +75,25 @@ def test_every_feature_hands_its_kinds_to_the_archive(app):
 
 # ── 巡更日报 ──
 
-def test_patrol_day_lists_rounds_scans_and_misses(app):
-    day = _yesterday(app)
+def test_patrol_day_lists_rounds_scans_and_misses(app, now):
+    day = _patrol_day(app, now)
     doc = _file(app, "patrol_day", day)
     reader, text = _read(app, doc)
     data = _assert_pdfa_with_data(reader)
     assert "巡更日报" in text and "夜间巡逻" in text and "日间地库巡查" in text
     assert "东门岗亭" in text and "地库B区水泵房" in text and "张保安" in text
     assert "巡查人" in text and "审核人" in text
-    assert data["day"] == day and len(data["rounds"]) == data["summary"]["rounds"] == 12
+    assert data["day"] == day
+    assert len(data["rounds"]) == data["summary"]["rounds"] == records.ROUNDS_A_DAY
     first = data["rounds"][0]
     assert first["starts"] == "00:00" and first["scans"][0]["time"] in text
     assert data["summary"]["scans"] == sum(len(r["scans"]) for r in data["rounds"])
 
 
-def test_a_day_of_missed_rounds_is_still_a_document(app):
-    """Before any scan the schedules existed: every round of that day is 漏巡 on paper."""
-    from wyapp.patrol.models import Schedule
-    day = _in(app, lambda e: (_today(e) - timedelta(days=1)))
-    with app.app_context(), db.connection_context():
-        from wyapp.patrol.models import Round, Scan
-        Scan.delete().execute()
-        Round.delete().execute()
-        Schedule.update(valid_from=datetime(2020, 1, 1)).execute()
+def test_a_day_of_missed_rounds_is_still_a_document(app, now):
+    """Schedules and no scan: every round of that day is 漏巡 on paper."""
+    day = date.fromisoformat(_yesterday(app, now))
+    _in(app, lambda e: records.patrol_setup(e, datetime(2020, 1, 1)))
     data = _in(app, lambda e: archive.kinds()["patrol_day"].collect(e, day.isoformat()))
     assert data is not None and data["summary"]["scans"] == 0
     assert all(r["status"] == "漏巡" and r["missed"] for r in data["rounds"])
@@ -111,14 +110,13 @@ def _html(code, estate, data):
                        signatures=kind.signatures)
 
 
-def test_patrol_amendment_files_version_two_naming_version_one(app):
+def test_patrol_amendment_files_version_two_naming_version_one(app, now):
     from wyapp.patrol.models import Scan
-    day = _yesterday(app)
+    day = _patrol_day(app, now)
     first = _file(app, "patrol_day", day)
     assert _file(app, "patrol_day", day) is None  # nothing changed
     with app.app_context(), db.connection_context():
-        from wyapp.patrol.services import local_day_bounds
-        start, end = local_day_bounds(Estate.get(), datetime.fromisoformat(day).date())
+        start, end = Estate.get().day_bounds(date.fromisoformat(day))
         scan = Scan.select().where(Scan.flags == "", Scan.scanned_at >= start,
                                    Scan.scanned_at < end).first()
         Scan.update(flags="位置偏离").where(Scan.id == scan.id).execute()
@@ -133,34 +131,9 @@ def test_patrol_amendment_files_version_two_naming_version_one(app):
 
 # ── 设备日检记录表 ──
 
-def _inspect(estate, submitted_at):
-    """The engineer's 配电房 sheet of PD-02 with one abnormal value (a work order)."""
-    from wyapp.inspection.models import Equipment, Plan
-    from wyapp.inspection.services import (
-        fill_all_normal,
-        save_answer,
-        sheet_rows,
-        start_sheet,
-        submit_sheet,
-    )
-    engineer = _user("engineer")
-    plan = Plan.select().join(Equipment).where(Equipment.code == "PD-02").get()
-    day = archive.local_today(estate, submitted_at)
-    sheet = start_sheet(plan, day, "", engineer)
-    values = {"进线相电压": "231", "进线线电压": "402", "低压总出线电流": "760",
-              "变压器温度": "92"}
-    for item, _ in sheet_rows(sheet):
-        if item.label in values:
-            save_answer(sheet, item, values[item.label],
-                        note="冷却风机不转" if item.label == "变压器温度" else None)
-    fill_all_normal(sheet)
-    return submit_sheet(sheet, engineer, now=submitted_at)
-
-
-def test_inspection_day_sections_values_ranges_and_work_orders(app):
-    now = utcnow()
-    sheet = _in(app, lambda e: _inspect(e, now))
-    day = _in(app, lambda e: archive.local_today(e, now).isoformat())
+def test_inspection_day_sections_values_ranges_and_work_orders(app, now):
+    sheet = _in(app, lambda e: records.inspection_day(e, now))
+    day = _in(app, lambda e: e.today(now).isoformat())
     doc = _file(app, "inspection_day", day)
     reader, text = _read(app, doc)
     data = _assert_pdfa_with_data(reader)
@@ -179,17 +152,16 @@ def test_inspection_day_sections_values_ranges_and_work_orders(app):
 # ── 来访登记日志 ──
 
 def _slip_used_on(estate, day):
-    from wyapp.gate.goods import issue_slip, release_goods
-    slip = issue_slip(estate, _user("desk"), {
-        "unit": "1-301", "applicant": "周女士（业主）", "valid_on": day, "approved_by": "王经理",
-        "items": "钢琴 1\n书柜 2", "note": "搬出"})
+    from tests.factories import gate, patrol
+    from wyapp.gate.goods import release_goods
+    slip = gate.slip(estate, day, unit="1-301", applicant="周女士（业主）",
+                     items="钢琴 1\n书柜 2", note="搬出")
     return release_goods(slip, _user("gate"), "搬家公司车辆已核对",
-                         now=_utc_at(estate, day, "15:30"))
+                         now=patrol.local(estate, day, 15, 30))
 
 
-def test_gate_day_masks_ids_lists_vehicles_and_slips(app):
-    from datetime import date
-    day = _gate_day(app)
+def test_gate_day_masks_ids_lists_vehicles_and_slips(app, now):
+    day = _gate_day(app, now)
     _in(app, lambda e: _slip_used_on(e, date.fromisoformat(day)))
     doc = _file(app, "gate_day", day)
     reader, text = _read(app, doc)
@@ -198,15 +170,14 @@ def test_gate_day_masks_ids_lists_vehicles_and_slips(app):
     assert "13812345678" not in text and "13812345678" not in json.dumps(data)
     assert "粤B6D2J8" in text and "粤BF56789" in text and "业主" in text
     assert "钢琴×1" in text and "搬家公司车辆已核对" in text and "门岗值班员" in text
-    assert data["summary"]["total"] == len(data["visits"]) >= 10
-    # after 19:00 the gate demo's own slip (not yet used) is valid that day too
+    assert data["summary"]["total"] == len(data["visits"]) == 3
     released = [s for s in data["slips"] if s["applicant"] == "周女士（业主）"]
     assert data["vehicles"]["resident"] >= 3 and len(released) == 1 and released[0]["used_by"]
 
 
-def test_gate_note_edited_after_filing_files_version_two(app):
+def test_gate_note_edited_after_filing_files_version_two(app, now):
     from wyapp.gate.models import Visit
-    day = _gate_day(app)
+    day = _gate_day(app, now)
     first = _file(app, "gate_day", day)
     with app.app_context(), db.connection_context():
         Visit.update(note="补记：随行两名儿童").where(Visit.name == "宋工").execute()
@@ -221,10 +192,11 @@ def test_gate_note_edited_after_filing_files_version_two(app):
 
 # ── 抄表月报 ──
 
-def test_meter_month_report(app):
+def test_meter_month_report(app, now):
     def last_month(estate):
-        first = _today(estate).replace(day=1)
-        return f"{first - timedelta(days=1):%Y-%m}"
+        first = (estate.today(now).replace(day=1) - timedelta(days=1)).replace(day=1)
+        records.meter_months(estate, first)
+        return f"{first:%Y-%m}"
     month = _in(app, last_month)
     doc = _file(app, "inspection_meters", month)
     reader, text = _read(app, doc)
@@ -235,13 +207,14 @@ def test_meter_month_report(app):
     assert water["value"] in text and water["consumption"] in text
     assert data["missing"] == 0 and data["public"]["本月"]["水"]
     unread = _in(app, lambda e: archive.kinds()["inspection_meters"].collect(e, "2001-01"))
-    assert unread["missing"] == len(unread["rows"]) == 5  # a month nobody read: all 未抄
+    assert unread["missing"] == len(unread["rows"]) == 3  # a month nobody read: all 未抄
 
 
 # ── 工单 and 投诉 records ──
 
-def test_closed_work_order_record_with_timeline_and_follow_up(app):
-    keys = _in(app, lambda e: archive.kinds()["service_order"].due(e, utcnow()))
+def test_closed_work_order_record_with_timeline_and_follow_up(app, now):
+    _in(app, lambda e: records.closed_work_order(e, now))
+    keys = _in(app, lambda e: archive.kinds()["service_order"].due(e, now))
     assert len(keys) == 1 and keys[0].startswith("WO-")
     doc = _file(app, "service_order", keys[0])
     reader, text = _read(app, doc)
@@ -255,17 +228,18 @@ def test_closed_work_order_record_with_timeline_and_follow_up(app):
     assert _file(app, "service_order", open_key) is None
 
 
-def test_complaints_and_major_complaints_are_filed_in_their_own_groups(app):
+def test_complaints_and_major_complaints_are_filed_in_their_own_groups(app, now):
     from wyapp.service import complaints as desk
     from wyapp.service.models import Complaint
 
     def close_one(estate):
-        complaint = Complaint.get(Complaint.name == "王女士")
-        desk.follow_up(complaint, _user("desk"), "基本满意", "异味少了", utcnow())
+        complaint = records.garbage_complaint(estate, now)
+        records.major_complaint(estate, now)
+        desk.follow_up(complaint, _user("desk"), "基本满意", "异味少了", now)
         return f"TS-{complaint.id}"
     key = _in(app, close_one)
-    minor = _in(app, lambda e: archive.kinds()["service_complaint"].due(e, utcnow()))
-    major = _in(app, lambda e: archive.kinds()["service_major_complaint"].due(e, utcnow()))
+    minor = _in(app, lambda e: archive.kinds()["service_complaint"].due(e, now))
+    major = _in(app, lambda e: archive.kinds()["service_major_complaint"].due(e, now))
     assert minor == [key] and len(major) == 1
     doc = _file(app, "service_complaint", key)
     _, text = _read(app, doc)
@@ -289,9 +263,9 @@ def test_complaints_and_major_complaints_are_filed_in_their_own_groups(app):
 
 # ── the archive page, the command ──
 
-def test_archive_page_shows_each_role_its_kinds(app, login):
-    patrol = _file(app, "patrol_day", _yesterday(app))
-    gate = _file(app, "gate_day", _gate_day(app))
+def test_archive_page_shows_each_role_its_kinds(app, login, now):
+    patrol = _file(app, "patrol_day", _patrol_day(app, now))
+    gate = _file(app, "gate_day", _gate_day(app, now))
     guard = login("guard")
     page = guard.get("/archive").text
     assert "巡更日报" in page and "来访登记日志" not in page
@@ -307,8 +281,9 @@ def test_archive_page_shows_each_role_its_kinds(app, login):
     assert "巡更日报" in page and "来访登记日志" in page
 
 
-def test_archive_run_for_a_demo_day_then_verify(app):
-    day = _yesterday(app)
+def test_archive_run_for_a_day_then_verify(app, now):
+    day = _patrol_day(app, now)
+    _in(app, lambda e: records.closed_work_order(e, now))
     runner = app.test_cli_runner()
     result = runner.invoke(archive_cli, ["run", "--date", day, "--records"])
     assert result.exit_code == 0, result.output
@@ -328,16 +303,22 @@ def test_nothing_to_file(app, code, period):
     assert _in(app, lambda e: archive.kinds()[code].collect(e, period)) is None
 
 
-def test_every_kind_collects_on_both_databases(make_app, any_db_url):
+def test_every_kind_collects_on_both_databases(app, now):
     """The collectors' queries on SQLite and PostgreSQL: the data is the same JSON shape."""
-    app = make_app(any_db_url)
-    now = utcnow()
-    _in(app, lambda e: _inspect(e, now))
+    day = _patrol_day(app, now)
+    _gate_day(app, now)
+
+    def build(estate):
+        records.inspection_day(estate, now)
+        month = (estate.today(now).replace(day=1) - timedelta(days=1)).replace(day=1)
+        records.meter_months(estate, month)
+        records.closed_work_order(estate, now)
+        records.major_complaint(estate, now)
+    _in(app, build)
 
     def collect_all(estate):
-        kinds, today = archive.kinds(), _today(estate)
-        periods = {"patrol_day": (today - timedelta(days=1)).isoformat(),
-                   "gate_day": _gate_day(app), "inspection_day": today.isoformat(),
+        kinds, today = archive.kinds(), estate.today(now)
+        periods = {"patrol_day": day, "gate_day": day, "inspection_day": today.isoformat(),
                    "inspection_meters": f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"}
         for code in ("service_order", "service_major_complaint"):
             periods[code] = kinds[code].due(estate, now)[0]
@@ -345,5 +326,5 @@ def test_every_kind_collects_on_both_databases(make_app, any_db_url):
     found = _in(app, collect_all)
     assert all(found.values()), [code for code, data in found.items() if not data]
     assert json.loads(json.dumps(found)) == found  # JSON-able as is
-    doc = _file(app, "patrol_day", _yesterday(app))
+    doc = _file(app, "patrol_day", day)
     assert doc.version == 1
