@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .auth import estate_required, get_or_404
 from .db import BaseModel, MigrationGroup, utcnow
+from .errors import DomainError
 from .features import Feature
 from .models import Estate, User
 
@@ -25,8 +26,9 @@ MAX_SIDE = 1600
 MAX_PIXELS = 60_000_000  # refuse decompression bombs well before memory runs out
 
 
-class PhotoRejected(ValueError):
-    """An upload that is not a usable photo; the message is shown beside the field."""
+# An upload that is not a usable photo is refused with the one domain error, on the form's
+# photo field. The old name stays while the patrol and inspection views still catch it.
+PhotoRejected = DomainError
 
 
 class Photo(BaseModel):
@@ -43,26 +45,28 @@ class Photo(BaseModel):
         return Path(current_app.config["DATA_DIR"]) / "photos" / self.path
 
 
-def save_photo(estate, upload, user=None):
-    """Store one uploaded file (a werkzeug FileStorage or bytes) as a Photo."""
+def save_photo(estate, upload, user=None, field="photo"):
+    """Store one uploaded file (a werkzeug FileStorage or bytes) of `estate` as a Photo: a
+    JPEG at most MAX_SIDE pixels a side, EXIF dropped. Raises DomainError on `field` when
+    it is empty, too large or not an image."""
     data = upload if isinstance(upload, bytes) else upload.read(MAX_BYTES + 1)
     if not data:
-        raise PhotoRejected("照片是空文件，请重新拍摄。")
+        raise DomainError("照片是空文件，请重新拍摄。", field)
     if len(data) > MAX_BYTES:
-        raise PhotoRejected("照片不能超过 10 MB。")
+        raise DomainError("照片不能超过 10 MB。", field)
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise PhotoRejected("照片尺寸过大。")
+                raise DomainError("照片尺寸过大。", field)
             image = ImageOps.exif_transpose(image)
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             image = image.convert("RGB")
             out = io.BytesIO()
             image.save(out, "JPEG", quality=85, optimize=True)  # no exif= : EXIF dropped
-    except PhotoRejected:
+    except DomainError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-        raise PhotoRejected("只能上传照片（JPEG、PNG、WebP 等图片）。") from error
+        raise DomainError("只能上传照片（JPEG、PNG、WebP 等图片）。", field) from error
     body = out.getvalue()
     relative = f"{estate.id}/{utcnow():%Y%m}/{uuid.uuid4().hex}.jpg"
     target = Path(current_app.config["DATA_DIR"]) / "photos" / relative
@@ -73,12 +77,13 @@ def save_photo(estate, upload, user=None):
                         sha256=hashlib.sha256(body).hexdigest())
 
 
-def save_photos(estate, uploads, user=None, limit=9):
-    """Several uploads (empty file inputs skipped); all accepted or PhotoRejected."""
+def save_photos(estate, uploads, user=None, limit=9, field="photo"):
+    """Several uploads (empty file inputs skipped) as Photos: all accepted, or DomainError
+    on `field` (more than `limit`, or one that save_photo refuses)."""
     uploads = [u for u in uploads if getattr(u, "filename", None) or isinstance(u, bytes)]
     if len(uploads) > limit:
-        raise PhotoRejected(f"最多上传 {limit} 张照片。")
-    return [save_photo(estate, u, user) for u in uploads]
+        raise DomainError(f"最多上传 {limit} 张照片。", field)
+    return [save_photo(estate, u, user, field) for u in uploads]
 
 
 bp = Blueprint("photos", __name__)

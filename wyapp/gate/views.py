@@ -8,7 +8,7 @@ from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import utcnow
 from ..errors import DomainError, show_error
 from ..models import Unit
-from ..photos import PhotoRejected, save_photos
+from ..photos import save_photos
 from ..web import render
 from . import goods, invitations, privacy, visits, watchlist
 from . import vehicles as cars
@@ -101,9 +101,7 @@ def register():
                                  current_user, limit=1)
             visit, _, hits = visits.register_visit(
                 estate, current_user, form.data, idempotency_key=key, photos=photos)
-        except PhotoRejected as error:
-            form.photo.errors.append(str(error))
-        except DomainError as error:
+        except DomainError as error:  # a refused photo (then none was saved) or visit
             privacy.discard_photos(photos)
             form.show(error)
         else:
