@@ -346,10 +346,12 @@ def test_an_older_database_gets_the_lean_scan_indexes(make_app, any_db_url):
         assert indexes() == new
 
 
-def test_demo_is_idempotent_and_has_history(make_app, now):
+def test_demo_is_idempotent_and_has_history(make_app, database_url):
+    """The demo's history is made as of the test's `now`: at any hour it has one missed
+    round and both a 顺序错误 and a 过快 scan."""
     from wyapp import demo
 
-    app = make_app(with_demo=True)
+    app = make_app(database_url=database_url, with_demo=True)
     with app.app_context(), db.connection_context():
         _demo_is_idempotent_and_has_history(app, demo)
 

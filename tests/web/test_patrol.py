@@ -1,12 +1,17 @@
-"""Patrol through HTTP: scanning a label, supervisor set-up, incidents, reports, roles."""
+"""Patrol through HTTP: scanning a label, supervisor set-up, incidents, reports, roles.
+
+The rounds are open at the test's `now` (one route walked all day, one whose window opened
+ten minutes ago, across the estate's midnight at 00:05): the module is marked `clock`."""
 import io
 import re
+from datetime import timedelta
 from urllib.parse import quote_from_bytes, urlencode
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from tests.factories import patrol as make
 from wyapp.db import db
 from wyapp.labels import Label, current_label, issue_label, label_and_estate, new_token
 from wyapp.models import Estate, User
@@ -20,6 +25,7 @@ from wyapp.patrol.models import (
     Schedule,
 )
 
+pytestmark = pytest.mark.clock
 HOSTILE = ["", "长" * 10000, "<script>alert('x')</script>", "'; DROP TABLE scan; --",
            b"\xff\xfe\x00bad"]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -40,10 +46,30 @@ def post_hostile(client, url, field, data):
     return response
 
 
+NIGHT = ["东门岗亭", "1号楼大堂", "2号楼大堂", "儿童游乐场"]
+GARAGE = ["地库A区配电房", "地库B区水泵房"]
+
+
 @pytest.fixture
-def demo(app):
-    """The demo checkpoints: {name: (id, token)}."""
+def demo(app, now):
+    """A patrol set-up like the demo's, made by the factories: six checkpoints on an ordered
+    night route (its window opened 10 minutes ago) and an unordered garage route (walked all
+    day, by the guard alone), one scan by the guard and one by the supervisor a few minutes
+    ago (client ids demo-…), one pending incident. Returns {name: (id, label token)}."""
     with app.app_context(), db.connection_context():
+        estate = Estate.get(name="示范花园")
+        guard, lead = User.get(username="guard"), User.get(username="supervisor")
+        points = {n: make.checkpoint(estate, n) for n in NIGHT + GARAGE}
+        night = make.route(estate, [points[n] for n in NIGHT], "夜间巡逻路线")
+        garage = make.route(estate, [points[n] for n in GARAGE], "地库巡逻路线",
+                            enforce_order=False, min_seconds=30)
+        make.around_now(night, now)
+        make.schedule(garage, guards=[guard])
+        make.scan(estate, points["东门岗亭"], now - timedelta(minutes=5), user=guard,
+                  key="demo-guard-1")
+        make.scan(estate, points["1号楼大堂"], now - timedelta(minutes=4), user=lead,
+                  key="demo-lead-1")
+        make.incident(estate, checkpoint=points["地库B区水泵房"])
         return {c.name: (c.id, current_label("checkpoint", c.id).token)
                 for c in Checkpoint.select()}
 
@@ -240,7 +266,7 @@ def test_route_form_hostile_values(login):
     post_hostile(supervisor, "/patrol/routes", "min_seconds", {"name": "新路线"})
 
 
-def test_schedule_create_fixed_and_interval(login, app):
+def test_schedule_create_fixed_and_interval(login, app, demo):
     supervisor = login("supervisor")
     with app.app_context(), db.connection_context():
         route = Route.get(name="夜间巡逻路线")
@@ -271,7 +297,7 @@ def test_schedule_create_fixed_and_interval(login, app):
     assert "请填写间隔分钟数" in no_every.text
 
 
-def test_schedule_form_hostile_values(login, app):
+def test_schedule_form_hostile_values(login, app, demo):
     supervisor = login("supervisor")
     with app.app_context(), db.connection_context():
         route = Route.get(name="夜间巡逻路线")
@@ -323,7 +349,7 @@ def test_incident_report_comment_close(login, app, demo):
     assert again.status_code == 409 and "已经处理过了" in again.text
 
 
-def test_guard_sees_only_own_incidents(login, app):
+def test_guard_sees_only_own_incidents(login, app, demo):
     with app.app_context(), db.connection_context():
         mine = Incident.get(text="水泵房门锁损坏，门无法锁闭。")
         other = Incident.create(estate=mine.estate, reported_by=User.get(username="supervisor"),
@@ -334,7 +360,7 @@ def test_guard_sees_only_own_incidents(login, app):
     assert guard.get(f"/patrol/incidents/{other.id}").status_code == 404
 
 
-def test_incident_forms_hostile_values(login, app):
+def test_incident_forms_hostile_values(login, app, demo):
     guard = login("guard")
     post_hostile(guard, "/patrol/incidents/new", "text", {"category": "其他"})
     post_hostile(guard, "/patrol/incidents/new", "category", {"text": "有情况"})
@@ -345,7 +371,7 @@ def test_incident_forms_hostile_values(login, app):
     post_hostile(login("supervisor"), f"/patrol/incidents/{incident.id}", "text", {})
 
 
-def test_guard_home_shows_rounds_with_progress(login):
+def test_guard_home_shows_rounds_with_progress(login, demo):
     page = login("guard").get("/").text
     assert "巡更任务" in page and re.search(r"已巡 <strong>\d+/\d+</strong>", page)
     assert "地库巡逻路线" in page or "夜间巡逻路线" in page
@@ -353,27 +379,33 @@ def test_guard_home_shows_rounds_with_progress(login):
     assert "今日巡更" in lead and "完成率" in lead
 
 
-def test_day_report_full_and_fragment(login):
+def test_day_report_full_and_fragment(login, demo, app, now):
     supervisor = login("supervisor")
     full = supervisor.get("/patrol/reports/day")
     assert "<html" in full.text and "巡更日报" in full.text and "按人员" in full.text
-    assert "张保安" in full.text
-    fragment = supervisor.get("/patrol/reports/day?date=2026-01-01",
+    assert "张保安" in full.text and "李主管" in full.text
+    with app.app_context():
+        before = (Estate.get(name="示范花园").today(now) - timedelta(days=30)).isoformat()
+    fragment = supervisor.get(f"/patrol/reports/day?date={before}",
                               headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and 'id="report"' in fragment.text
-    assert "2026-01-01" in fragment.text and "这一天没有巡更任务" in fragment.text
+    assert before in fragment.text and "这一天没有巡更任务" in fragment.text
     assert "HX-Request" in fragment.headers["Vary"]
     assert supervisor.get("/patrol/reports/day?date=<script>").status_code == 200
     month = supervisor.get("/patrol/reports/month?month=2026-13")
     assert month.status_code == 200 and "巡更月报" in month.text and "按路线" in month.text
+    for edge in ("date=0001-01-01", "date=9999-12-31"):  # no neighbour day: today's report
+        assert supervisor.get(f"/patrol/reports/day?{edge}").status_code == 200
+    for edge in ("month=0001-01", "month=9999-12"):
+        assert supervisor.get(f"/patrol/reports/month?{edge}").status_code == 200
 
 
-def test_guard_reports_show_only_their_own_scans(login):
+def test_guard_reports_show_only_their_own_scans(login, demo):
     guard_view = login("guard").get("/patrol/reports/month").text
     assert "张保安" in guard_view and "李主管" not in guard_view
 
 
-def test_tick_command_closes_rounds(app):
+def test_tick_command_closes_rounds(app, demo):
     from wyapp.cli import cli
 
     runner = app.test_cli_runner()
