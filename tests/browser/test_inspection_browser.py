@@ -47,7 +47,7 @@ def test_engineer_scans_fills_and_submits_on_a_phone(phone_login, live_server, e
     expect(row.get_by_text("提交后将生成维修工单")).to_be_visible()
     page.get_by_role("button", name="提交日检记录").click()
     expect(page.get_by_text("1 项异常已生成维修工单")).to_be_visible()
-    order_link = page.get_by_role("link", name=re.compile(r"^维修工单 #\d+$"))
+    order_link = page.get_by_role("link", name=re.compile(r"^维修工单 BX\d{6}$"))
     expect(order_link).to_be_visible()
     screenshot(page, "inspection-sheet-submitted")
     order_link.click()
