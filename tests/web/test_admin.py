@@ -91,7 +91,7 @@ def test_csv_import_reports_each_bad_line_and_imports_nothing(admin, app):
                 ",102,1,,\n"             # line 3 no building
                 "7号楼,103,高,,\n"        # line 4 bad floor
                 "7号楼,101,1,,\n"        # line 5 duplicate of line 2
-                "1号楼,101,1,,\n"        # line 6 exists already (demo)
+                "1号楼,101,1,,\n"        # line 6 exists already (the office)
                 "7号楼,104,1,-3,\n")     # line 7 bad area
     response = _upload(admin, estate_id, csv_text)
     assert response.status_code == 422

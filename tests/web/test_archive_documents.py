@@ -212,8 +212,8 @@ def test_meter_month_report(app, now):
 
 # ── 工单 and 投诉 records ──
 
-def test_closed_work_order_record_with_timeline_and_follow_up(app, now):
-    _in(app, lambda e: records.closed_work_order(e, now))
+def test_closed_work_order_record_with_timeline_and_follow_up(app, now, login):
+    order = _in(app, lambda e: records.closed_work_order(e, now))
     keys = _in(app, lambda e: archive.kinds()["service_order"].due(e, now))
     assert len(keys) == 1 and keys[0].startswith("WO-")
     doc = _file(app, "service_order", keys[0])
@@ -223,6 +223,9 @@ def test_closed_work_order_record_with_timeline_and_follow_up(app, now):
     assert "陶瓷阀芯" in text and "师傅很细心" in text and "陈工" in text
     assert [t["step"] for t in data["timeline"]][:2] == ["登记", "派单"]
     assert data["timeline"][-1]["step"] == "关闭" and "关闭" in text
+    # the archive lists it by the order's number, as every page shows it; the key is internal
+    listing = login("manager").get("/archive", headers={"HX-Request": "true"}).text
+    assert f"报修工单记录 · {order.code}" in listing and keys[0] not in listing
     # an open order is not filed
     open_key = _in(app, lambda e: f"WO-{keys[0].split('-')[1]}0")
     assert _file(app, "service_order", open_key) is None
