@@ -459,3 +459,26 @@ def test_scan_form_hostile_values(login, demo, app):
     assert {r.client_id for r in rows} == {f"k-hostile-{f}" for f in
                                            ("device_time", "latitude", "longitude", "accuracy")}
     assert all(r.latitude is None and r.device_at is None for r in rows)
+
+
+def test_a_scan_takes_four_statements(login, demo, app, monkeypatch):
+    """The hot path stays lean: a scan in a round that already has its row reads the user,
+    the label (with its estate, checkpoint and set-up version), the round with its marks,
+    and inserts the scan — the cached set-up is not read again while its version holds."""
+    _, token = demo["1号楼大堂"]
+    guard = login("guard")
+    guard.post(f"/c/{token}", data={"client_id": "k-warm-up-1"})  # caches the set-up
+    with app.app_context():
+        database = type(db.obj)
+    statements, real = [], database.execute_sql
+
+    def counting(self, sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return real(self, sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(database, "execute_sql", counting)
+    response = guard.post(f"/c/{token}", data={"client_id": "k-counted-1", "latitude": "31.2",
+                                               "longitude": "121.4"},
+                          headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "打卡成功" in response.text
+    assert len(statements) == 4, statements

@@ -66,7 +66,9 @@ def incident_new():
 
 
 def _incident_checkpoint(value):
-    value = (value or "").strip()
+    """The estate's checkpoint named by the form's checkpoint_id (text; a posted file or
+    anything else: none)."""
+    value = value.strip() if isinstance(value, str) else ""
     if not value.isdigit():
         return None
     return scoped(Checkpoint).where(Checkpoint.id == int(value)).first()
