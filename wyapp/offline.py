@@ -36,7 +36,14 @@ class ActionMeta:
 
     @property
     def clock_suspect(self):
-        return self.clock_skew is not None and abs(self.clock_skew) > CLOCK_TOLERANCE
+        """The phone's clock was more than CLOCK_TOLERANCE off the server's when sent."""
+        return clock_suspect(self.clock_skew)
+
+
+def clock_suspect(skew):
+    """A measured skew (server minus phone clock, a timedelta, or None when not measured)
+    beyond CLOCK_TOLERANCE: the phone's clock is not to be trusted as it is."""
+    return skew is not None and abs(skew) > CLOCK_TOLERANCE
 
 
 def parse_device_time(value):

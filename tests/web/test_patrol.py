@@ -437,7 +437,7 @@ def test_incident_becomes_a_work_order_that_links_back(login, app, demo):
         assert order.place == "地库B区水泵房"
         assert "水泵漏水" in order.description and len(order.photo_rows) == 1
         assert Incident.get_by_id(incident.id).status == "已转工单"
-    assert f"已转为维修工单 #{order.id}" in page.text
+    assert f"已转为维修工单 {order.code}" in page.text  # BX000006, as everywhere
     again = supervisor.post(f"/patrol/incidents/{incident.id}/work-order")
     assert again.status_code == 409 and "已经处理过了" in again.text
     with app.app_context(), db.connection_context():

@@ -137,5 +137,5 @@ def incident_work_order(incident_id):
         order = incident_to_work_order(incident, current_user, utcnow())
     except DomainError as error:
         return _incident_page(incident, error=error.message, status=409)
-    flash(f"已转为维修工单 #{order.id}。", "success")
+    flash(f"已转为维修工单 {order.code}。", "success")
     return redirect(url_for("patrol.incident", incident_id=incident.id))

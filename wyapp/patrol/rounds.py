@@ -40,10 +40,12 @@ class RoundView:
 
     @property
     def route(self):
+        """The schedule's Route (joined with the schedule)."""
         return self.schedule.route
 
     @property
     def key(self):
+        """(schedule id, starts_at): what identifies a round, stored or not."""
         return (self.schedule.id, self.starts_at)
 
     def counted_ids(self):
@@ -54,22 +56,28 @@ class RoundView:
 
     @property
     def total(self):
+        """Checkpoints to scan: as stored when closed, else the route's now."""
         return self.row.total if self.closed else len(self.checkpoints)
 
     @property
     def done(self):
+        """Checkpoints scanned in time: as stored when closed, else counted now."""
         return self.row.done if self.closed else len(self.counted_ids())
 
     @property
     def closed(self):
+        """The periodic job stored the round's final state."""
         return self.row is not None and self.row.closed_at is not None
 
     @property
     def remaining(self):
+        """The route's checkpoints not yet scanned in time, in route order."""
         counted = self.counted_ids()
         return [c for c in self.checkpoints if c.id not in counted]
 
     def status(self, now):
+        """待巡, 进行中, 已完成, 部分完成 or 漏巡 at `now` (naive UTC); a closed round keeps
+        the state it was closed with."""
         if self.closed:
             return self.row.status
         done, total = self.done, self.total
@@ -82,6 +90,7 @@ class RoundView:
         return PARTIAL if done else MISSED
 
     def is_current(self, now):
+        """The window is open at `now` (naive UTC): [starts_at, ends_at)."""
         return self.starts_at <= now < self.ends_at
 
 

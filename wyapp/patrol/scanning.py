@@ -15,12 +15,12 @@ from peewee import IntegrityError, fn
 
 from ..db import Prepared, db, from_row
 from ..errors import DomainError
-from ..offline import CLOCK_TOLERANCE
+from ..offline import clock_suspect
 from .models import Round, Scan
 from .rounds import UNREAD, RoundView, computed_rounds, ensure_round, in_order, structure
 
-# The clocks of a scan (CLOCK_TOLERANCE, the phone clock measured against the server's when a
-# queued action is sent, is the core's: wyapp/offline.py, which measures it).
+# The clocks of a scan. How far the phone's clock may be off the server's (CLOCK_TOLERANCE) is
+# the core's: wyapp/offline.py measures it for every queued action, patrol's or not.
 LATE_AFTER = timedelta(hours=12)  # a scan this long after a window still counts as late for it
 OFFLINE_AFTER = timedelta(minutes=2)  # device time this far behind the server: sent later
 DEVICE_AHEAD = timedelta(minutes=5)  # device clock ahead by more: not trusted
@@ -46,8 +46,9 @@ class ScanRequest:
 
     @property
     def clock_suspect(self):
-        """The phone's clock was more than CLOCK_TOLERANCE off the server's (时钟偏差)."""
-        return self.clock_skew is not None and abs(self.clock_skew) > CLOCK_TOLERANCE
+        """The phone's clock was off the server's by more than offline.CLOCK_TOLERANCE when
+        the scan was sent (时钟偏差)."""
+        return clock_suspect(self.clock_skew)
 
 
 def parse_coordinate(value, limit):
@@ -188,7 +189,7 @@ def record_scan(estate, checkpoint, user, scan, now, version=UNREAD):
     The unique client id decides: the insert of a replayed id fails and the first scan is
     returned unchanged (nothing of the replay is kept), with no lookup before each insert.
     A queued scan is flagged 离线补传; one whose phone clock was off by more than
-    CLOCK_TOLERANCE is flagged 时钟偏差 and its device time is corrected by the skew before
+    offline.CLOCK_TOLERANCE is flagged 时钟偏差 and its device time is corrected by the skew before
     it picks a round.
     """
     client_id = (scan.client_id or "").strip()

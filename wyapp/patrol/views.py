@@ -34,18 +34,21 @@ def _reportable(day):
 # ── the guard's rounds and the supervisor's overview ────────────────────────────────────
 
 def guard_panel(user, estate):
+    """The guard's home panel: their current rounds and the next ones."""
     now = utcnow()
     current, later = guard_rounds(estate, user, now)
     return {"current": current, "later": later, "now": now}
 
 
 def lead_panel(user, estate):
+    """A lead's home panel: today's rounds report and the pending incidents."""
     now = utcnow()
     report = reports.day_report(estate, estate.today(now), now)
     return {"report": report, "open_incidents": open_incidents(user, estate)}
 
 
 def open_incidents(user, estate):
+    """How many incidents wait for a lead (the nav badge); 0 for anyone else."""
     if not user.has_role(*LEADS):
         return 0
     return Incident.select().where(Incident.estate == estate,
