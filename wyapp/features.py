@@ -18,6 +18,7 @@ ENABLED = (
     "wyapp.patrol",
     "wyapp.inspection",
     "wyapp.service",
+    "wyapp.alerts",
 )
 
 

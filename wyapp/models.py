@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from blinker import Namespace
 from flask_login import UserMixin
 from peewee import (
     JOIN,
@@ -405,12 +406,21 @@ class Notification(BaseModel):
         return cls.for_user(user, estate).where(cls.read_at.is_null()).count()
 
 
+# Sent once per raised alert (sender: the estate; kind, title, body, link, users), inside the
+# caller's transaction. Features that forward alerts elsewhere (group robots) subscribe to
+# it, so the core imports none of them.
+alert_raised = Namespace().signal("alert-raised")
+
+
 def notify(users, estate, kind, title, body="", link=""):
-    """Raise one alert for each user; the one call every feature uses."""
+    """Raise one alert for each user; the one call every feature uses. Announces the alert
+    through `alert_raised` (also when no user is to be told: the group may still want it)."""
+    users = list(users)
     rows = [{"user": u, "estate": estate, "kind": kind, "title": title, "body": body,
              "link": link} for u in users]
     if rows:
         Notification.insert_many(rows).execute()
+    alert_raised.send(estate, kind=kind, title=title, body=body, link=link, users=users)
     return len(rows)
 
 
