@@ -10,7 +10,7 @@ from ..errors import DomainError
 from ..qr import qr_svg
 from ..web import render
 from . import goods
-from . import invitations as bookings
+from . import invitations as bookings  # `invitations` is the view below
 from .forms import InvitationForm, SlipForm
 from .models import Invitation
 from .views import DESK, bp

@@ -11,7 +11,7 @@ from ..models import Unit
 from ..photos import save_photos
 from ..web import render
 from . import goods, invitations, privacy, visits, watchlist
-from . import vehicles as cars
+from . import vehicles as cars  # `vehicles` is the view below
 from .forms import CodeForm, ReleaseForm, VehicleForm, VisitForm
 from .models import GateSettings, Invitation, ReleaseSlip, VehicleEntry, Visit
 from .validators import clean_mobile
