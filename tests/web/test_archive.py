@@ -138,7 +138,11 @@ def test_archive_page_roles_and_estates(app, login):
     manager = login("manager")
     page = manager.get("/archive")
     assert "房号日报" in page.text and "2026-11-24" in page.text
-    assert manager.get(f"/archive/{doc.id}.pdf").mimetype == "application/pdf"
+    served = manager.get(f"/archive/{doc.id}.pdf")
+    assert served.mimetype == "application/pdf"
+    assert served.headers["Cache-Control"] == "private, no-store"  # personal data: no cache
+    assert served.data == Path(app.config["DATA_DIR"], "archive", doc.path).read_bytes()
+    assert f'filename="{doc.archive_no}.pdf"' in served.headers["Content-Disposition"]
     assert manager.get(f"/archive/{foreign.id}.pdf").status_code == 404
     fragment = manager.get("/archive?kind=test_units&from=2026-11-25",
                            headers={"HX-Request": "true"})
@@ -148,3 +152,5 @@ def test_archive_page_roles_and_estates(app, login):
     guard = login("guard")  # not covered
     assert "房号日报" not in guard.get("/archive").text
     assert guard.get(f"/archive/{doc.id}.pdf").status_code == 404
+    Path(app.config["DATA_DIR"], "archive", doc.path).unlink()  # gone: 404, not a 500
+    assert login("manager").get(f"/archive/{doc.id}.pdf").status_code == 404

@@ -69,6 +69,8 @@ def test_report_page_and_pdf_are_masked(login, in_db):
     assert boss.get("/gate/report?day=garbage").status_code == 200
     response = boss.get("/gate/report.pdf?day=2026-03-10")
     assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert 'filename="visitor-log-2026-03-10.pdf"' in response.headers["Content-Disposition"]
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "来访登记日志" in text and "2026-03-10" in text and "示范花园" in text
     assert "440***********1232" in text and "440306199003071232" not in text
