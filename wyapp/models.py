@@ -149,7 +149,7 @@ class Unit(BaseModel):
             return None
         unit = None
         if building and number:
-            names = {building, f"{building}号楼", f"{building}栋", f"{building}幢"}
+            names = {building, *(f"{building}{kind}" for kind in ("号楼", "栋", "幢", "座"))}
             unit = (cls.select(cls, Building).join(Building)
                     .where(cls.estate == estate, Building.name.in_(names),
                            cls.number == number).first())

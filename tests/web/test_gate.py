@@ -308,8 +308,6 @@ def test_home_panels_and_long_stay_badge(login, in_db, now):
     assert "今日有效预约 1 个" in desk and "今日放行条 1 张" in desk
 
 
-@pytest.mark.xfail(strict=True, reason="Unit.find splits 座 off as a separator and then looks "
-                   "for buildings A/A号楼/A栋/A幢, never A座 (models.py: add f'{building}座')")
 def test_a_building_named_a_zuo_is_found(gate, in_db):
     """Estates name towers A座, B座: the booth types A座-101 as the old gate lookup took it."""
     with in_db():
