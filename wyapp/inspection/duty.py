@@ -20,7 +20,8 @@ def awaiting_confirmation(estate):
 
 
 def take_over(estate, user, now=None):
-    """接班: confirm the pending handover (if any) and start this engineer's shift."""
+    """接班 at `now` (naive UTC; default the clock): confirm the pending handover (if any)
+    and start `user`'s shift; returns it. Raises DomainError while someone is on duty."""
     now = now or utcnow()
     current = on_duty(estate)
     if current is not None:
@@ -34,6 +35,8 @@ def take_over(estate, user, now=None):
 
 
 def add_event(shift, user, text, now=None):
+    """An event of the open `shift` recorded by `user` at `now` (naive UTC; default the
+    clock). Raises DomainError (field "text") for empty or over-long text, or a shift over."""
     text = (text or "").strip()
     if not text:
         raise DomainError("请填写事件内容。", "text")
@@ -46,7 +49,9 @@ def add_event(shift, user, text, now=None):
 
 
 def hand_over(shift, user, pending, equipment_status, now=None):
-    """交班: the on-duty engineer writes what is pending and how the equipment runs."""
+    """交班 at `now` (naive UTC; default the clock): the on-duty engineer writes what is
+    pending and how the equipment runs. Returns the shift. Raises DomainError (naming the
+    field) when `user` is not on this shift, it is over, or the equipment status is empty."""
     if shift.engineer_id != user.id:
         raise DomainError("只有当班工程师可以交班。", "pending")
     if shift.ended_at is not None:
@@ -61,5 +66,6 @@ def hand_over(shift, user, pending, equipment_status, now=None):
 
 
 def recent_shifts(estate, limit=20):
+    """The estate's last `limit` shifts, newest first."""
     return (DutyShift.select().where(DutyShift.estate == estate)
             .order_by(DutyShift.started_at.desc()).limit(limit))

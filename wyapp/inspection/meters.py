@@ -24,16 +24,20 @@ class NeedsConfirmation(DomainError):
 
 
 def month_start(day):
+    """The first day (a date) of `day`'s month."""
     return day.replace(day=1)
 
 
 def previous_month(month, n=1):
+    """The first day of the month `n` months before `month` (a month's first; n < 0: after)."""
     index = month.year * 12 + month.month - 1 - n
     return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass
 class Assessment:
+    """A new reading's consumption (Decimal × multiplier; None for a meter's first reading)
+    and its flags (Chinese sentences)."""
     consumption: Decimal | None
     flags: list
 
@@ -72,7 +76,11 @@ def assess(meter, month, value):
 
 
 def record_reading(meter, month, value, user, note=""):
-    """Save a month's reading; a flagged one only with a confirmation note."""
+    """Save `meter`'s reading `value` (Decimal) of `month` (any date in it) by `user`; a
+    flagged one only with a confirmation `note`. Returns the MeterReading.
+
+    Raises NeedsConfirmation (field "note") for a flagged reading without a note, and
+    DomainError for a negative value, a month already read or one before a later reading."""
     month = month_start(month)
     if value < 0:
         raise DomainError("读数不能为负数。", "value")
@@ -92,7 +100,9 @@ def record_reading(meter, month, value, user, note=""):
 
 
 def replace_meter(meter, user, replaced_on, old_final, new_serial, new_start):
-    """Record a replacement: the old meter's final reading, the new one's serial and start."""
+    """Record a replacement on `replaced_on` (a date): the old meter's final reading, the new
+    one's serial and start (Decimals). Returns the MeterReplacement. Raises DomainError
+    (field "old_final" or "new_start") for a final below the last reading or a negative one."""
     last = meter.readings.order_by(MeterReading.month.desc()).first()
     if last is not None and old_final < last.value:
         raise DomainError(f"旧表止码不能小于上次读数 {last.value}。", "old_final")

@@ -52,6 +52,7 @@ class Checklist(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     def current_version(self):
+        """The newest ChecklistVersion (the one new sheets are filled against)."""
         return (ChecklistVersion.select().where(ChecklistVersion.checklist == self)
                 .order_by(ChecklistVersion.number.desc()).first())
 
@@ -66,9 +67,11 @@ class ChecklistVersion(BaseModel):
         indexes = ((("checklist", "number"), True),)
 
     def ordered_items(self):
+        """The version's items in their order on the sheet."""
         return self.items.order_by(ChecklistItem.position, ChecklistItem.id)
 
     def is_used(self):
+        """Whether a sheet was filled against this version (then it is never edited)."""
         return Sheet.select().where(Sheet.version == self).exists()
 
 
@@ -87,14 +90,17 @@ class ChecklistItem(BaseModel):
 
     @property
     def choice_list(self):
+        """A choice item's options, in order."""
         return [c for c in self.choices.splitlines() if c.strip()]
 
     @property
     def abnormal_list(self):
+        """The options that count as abnormal."""
         return [c for c in self.abnormal_choices.splitlines() if c.strip()]
 
     @property
     def range_text(self):
+        """A number item's normal range as read, e.g. "220–240 V", "≤ 85 ℃"."""
         low, high = self.min_value, self.max_value
         fmt = lambda v: f"{v.normalize():f}"  # noqa: E731
         if low is not None and high is not None:
@@ -144,6 +150,7 @@ class Sheet(BaseModel):
 
     @property
     def submitted(self):
+        """Whether the sheet is submitted (read-only; corrections are amendments)."""
         return self.status == "已提交"
 
 
