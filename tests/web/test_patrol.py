@@ -255,6 +255,10 @@ def test_route_settings_and_stops(login, app, demo):
     bad = supervisor.post(url, data={"action": "add", "checkpoint": "abc"})
     assert bad.status_code == 422 and CHINESE.search(bad.text)
     assert supervisor.post(url, data={"action": "explode"}).status_code == 400
+    for stop in ("9" * 30, "²", "-1"):  # no such stop can exist: refused, never a 500
+        assert supervisor.post(url, data={"action": "up", "stop": stop}).status_code == 400
+    nonsense = supervisor.get("/patrol/checkpoints/labels.pdf?ids=" + "9" * 30)
+    assert nonsense.status_code == 200  # no id given that can exist: every active label
     edit = supervisor.post(f"/patrol/routes/{route.id}", data={"name": "地库巡逻路线",
                                                                "min_seconds": "30"})
     assert "已有同名路线" in edit.text
@@ -320,6 +324,9 @@ def test_incident_report_comment_close(login, app, demo):
     guard = login("guard")
     form = guard.get(f"/patrol/incidents/new?checkpoint={cp_id}")
     assert "巡更点：地库B区水泵房" in form.text and 'for="category"' in form.text
+    for nonsense in ("9223372036854775808", "²", "abc"):  # names no checkpoint
+        other = guard.get(f"/patrol/incidents/new?checkpoint={nonsense}")
+        assert other.status_code == 200 and "巡更点：" not in other.text
     response = guard.post("/patrol/incidents/new", content_type="multipart/form-data",
                           follow_redirects=True, data={
                               "category": "设施损坏", "text": "排水沟盖板断裂",

@@ -27,8 +27,11 @@ class PatrolForm(BaseForm):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         for f in self:
-            if isinstance(f, IntegerField | FloatField) and f.raw_data and \
-                    f.raw_data[0].strip() and f.data is None:
+            if not isinstance(f, IntegerField | FloatField) or not f.raw_data \
+                    or f.data is not None:
+                continue
+            typed = f.raw_data[0]
+            if not isinstance(typed, str) or typed.strip():  # typed (or a file), not a number
                 f.errors = ["请填写数字。"]
                 ok = False
         return ok

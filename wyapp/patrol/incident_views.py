@@ -18,7 +18,7 @@ from .incidents import (
     report_incident,
 )
 from .models import Checkpoint, Incident
-from .views import LEADS, WALKERS, bp
+from .views import LEADS, WALKERS, bp, posted_id
 
 
 @bp.route("/incidents")
@@ -68,10 +68,10 @@ def incident_new():
 def _incident_checkpoint(value):
     """The estate's checkpoint named by the form's checkpoint_id (text; a posted file or
     anything else: none)."""
-    value = value.strip() if isinstance(value, str) else ""
-    if not value.isdigit():
+    checkpoint_id = posted_id(value)
+    if checkpoint_id is None:
         return None
-    return scoped(Checkpoint).where(Checkpoint.id == int(value)).first()
+    return scoped(Checkpoint).where(Checkpoint.id == checkpoint_id).first()
 
 
 def _incident_or_404(incident_id):

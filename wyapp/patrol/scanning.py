@@ -189,8 +189,8 @@ def record_scan(estate, checkpoint, user, scan, now, version=UNREAD):
     The unique client id decides: the insert of a replayed id fails and the first scan is
     returned unchanged (nothing of the replay is kept), with no lookup before each insert.
     A queued scan is flagged 离线补传; one whose phone clock was off by more than
-    offline.CLOCK_TOLERANCE is flagged 时钟偏差 and its device time is corrected by the skew before
-    it picks a round.
+    offline.CLOCK_TOLERANCE is flagged 时钟偏差 and its device time is corrected by the skew
+    before it picks a round.
     """
     client_id = (scan.client_id or "").strip()
     if not CLIENT_ID.fullmatch(client_id):
@@ -200,14 +200,13 @@ def record_scan(estate, checkpoint, user, scan, now, version=UNREAD):
         if existing is not None:
             return _replayed(existing, user)
         raise DomainError("这个巡更点已停用，本次不记录。")
-    device_at, clock_suspect = scan.device_at, scan.clock_suspect
-    at = effective_time(now, device_at + scan.clock_skew if clock_suspect and device_at
-                        else device_at)
+    device_at, skewed = scan.device_at, scan.clock_suspect
+    at = effective_time(now, device_at + scan.clock_skew if skewed and device_at else device_at)
     view = round_for(estate, checkpoint, user, at, version)
     flags, distance = scan_flags(view, checkpoint, at, scan.latitude, scan.longitude)
     if scan.queued or now - at > OFFLINE_AFTER:  # sent from the queue, or acted well before
         flags.append("离线补传")
-    if clock_suspect:
+    if skewed:
         flags.append("时钟偏差")
     values = dict(estate=estate.id, checkpoint=checkpoint.id, user=user.id, round=None,
                   client_id=client_id, scanned_at=at, server_at=now, device_at=device_at,

@@ -13,7 +13,7 @@ from ..web import render
 from . import setup
 from .forms import CheckpointForm, RouteForm, ScheduleForm, StopForm
 from .models import Checkpoint, Route, RouteStop, Schedule
-from .views import LEADS, bp
+from .views import LEADS, bp, posted_id
 
 
 @bp.route("/checkpoints")
@@ -66,7 +66,7 @@ def reissue(checkpoint_id):
 @estate_required
 def labels_pdf():
     """An A4 sheet of QR labels for the ticked checkpoints (all active ones if none)."""
-    ids = [int(i) for i in request.args.getlist("ids") if i.isdigit()][:500]
+    ids = [i for i in map(posted_id, request.args.getlist("ids")) if i is not None][:500]
     rows = scoped(Checkpoint).where(Checkpoint.active).order_by(Checkpoint.id)
     if ids:
         rows = rows.where(Checkpoint.id.in_(ids))
@@ -142,15 +142,15 @@ def route_stops(route_id):
     """Add a checkpoint to the end of the route, or move/remove one (htmx swaps the list)."""
     route = get_or_404(Route, route_id)
     stop_form = StopForm()
-    action, stop_id = request.form.get("action", "add"), request.form.get("stop", "")
+    action, stop_id = request.form.get("action", "add"), posted_id(request.form.get("stop"))
     try:
         if action == "add":
             _add_stop(route, stop_form)
-        elif action in ("up", "down", "remove") and stop_id.isdigit():
+        elif action in ("up", "down", "remove") and stop_id is not None:
             if action == "remove":
-                setup.remove_stop(route, int(stop_id))
+                setup.remove_stop(route, stop_id)
             else:
-                setup.move_stop(route, int(stop_id), -1 if action == "up" else 1)
+                setup.move_stop(route, stop_id, -1 if action == "up" else 1)
         else:
             abort(400)
     except DomainError as error:

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..auth import current_estate, estate_required, role_required
 from ..db import utcnow
+from ..guards import MAX_ID
 from ..labels import current_label
 from ..offline import keep_offline
 from ..web import render
@@ -19,6 +20,16 @@ bp = Blueprint("patrol", __name__, url_prefix="/patrol")
 
 LEADS = ("supervisor", "manager")
 WALKERS = ("guard", "supervisor", "manager")
+
+
+def posted_id(value):
+    """A record id typed into a form or query (text) → int, or None when it is not ASCII
+    digits or no database column can hold it (a posted file, '²', 2^63 …)."""
+    if not isinstance(value, str) or not (value := value.strip()).isascii() \
+            or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def today_local():
