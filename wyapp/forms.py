@@ -7,8 +7,11 @@ after validation is shown with `errors.show_error`. There is no form-specific er
 """
 import re
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FileField, MultipleFileField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .errors import DomainError
@@ -21,6 +24,22 @@ class BaseForm(FlaskForm):
 
     class Meta:
         locales = ["zh"]
+
+        def wrap_formdata(self, form, formdata):
+            """What the browser posted, as the form's fields may read it: the form fields,
+            and a file part only where the form has a file field. A file sent in a text
+            field (any client can) is dropped, so the field reads as empty and says so,
+            instead of a file object reaching `.strip()`. A JSON body is not a form: none of
+            wyapp's forms takes one, so it reads as nothing sent."""
+            if formdata is not _Auto:
+                return formdata
+            if not _is_submitted() or not (request.form or request.files):
+                return None
+            file_fields = {name for name, field in form._fields.items()
+                           if isinstance(field, FileField | MultipleFileField)}
+            files = MultiDict([(key, value) for key, value in request.files.items(multi=True)
+                               if key in file_fields])
+            return CombinedMultiDict((files, request.form)) if files else request.form
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
