@@ -80,7 +80,7 @@ def scan(estate, checkpoint, at=None, *, user=None, key=None, now=None, **reques
 
 
 def incident(estate, text="水泵房门锁损坏，门无法锁闭。", *, user=None, category="设施损坏",
-             checkpoint=None):
-    """An incident reported by `user` (default: the office's guard)."""
+             checkpoint=None, at=None):
+    """An incident reported by `user` (default: the office's guard) at `at` (default: now)."""
     return report_incident(estate, user or User.get(User.username == "guard"), category, text,
-                           checkpoint=checkpoint)
+                           at or utcnow(), checkpoint=checkpoint)

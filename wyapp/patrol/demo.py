@@ -29,10 +29,11 @@ def create_demo(estate, users, now):
                 "name": name, "location": ("地面" if outdoor else "地下一层") + f"，{i + 1} 号点",
                 "latitude": ORIGIN[0] + 0.0004 * i if outdoor else None,
                 "longitude": ORIGIN[1] + 0.0003 * i if outdoor else None,
-                "radius_m": 60 if outdoor else None, "active": True})
-        night = Route.create(estate=estate, name="夜间巡逻路线", enforce_order=True, min_seconds=60)
+                "radius_m": 60 if outdoor else None, "active": True, "created_at": valid_from})
+        night = Route.create(estate=estate, name="夜间巡逻路线", enforce_order=True, min_seconds=60,
+                             created_at=valid_from)
         garage = Route.create(estate=estate, name="地库巡逻路线", enforce_order=False,
-                              min_seconds=30)
+                              min_seconds=30, created_at=valid_from)
         for route, names in ((night, NIGHT), (garage, GARAGE)):
             RouteStop.insert_many([{"route": route, "checkpoint": points[n], "position": p}
                                    for p, n in enumerate(names, start=1)]).execute()

@@ -53,8 +53,9 @@ def incident_new():
             form.photos.errors.append(str(error))
         else:
             incident = report_incident(
-                estate, current_user, form.category.data, form.text.data, photos, checkpoint,
-                client_id=meta.key, device_at=meta.device_time, queued=meta.queued)
+                estate, current_user, form.category.data, form.text.data, utcnow(),
+                photos=photos, checkpoint=checkpoint, client_id=meta.key,
+                device_at=meta.device_time, queued=meta.queued)
     if incident is not None:
         target = url_for("patrol.incident", incident_id=incident.id)
         if request.htmx:
@@ -92,7 +93,7 @@ def incident(incident_id):
         if not current_user.has_role(*LEADS):
             abort(403)
         if form.validate_on_submit():
-            comment_incident(incident, current_user, form.text.data)
+            comment_incident(incident, current_user, form.text.data, utcnow())
             flash("已添加处理意见。", "success")
             return redirect(url_for("patrol.incident", incident_id=incident.id))
     return _incident_page(incident, form)

@@ -14,16 +14,17 @@ def incident_by_key(user, client_id):
     return Incident.get_or_none(Incident.client_id == client_id, Incident.reported_by == user)
 
 
-def report_incident(estate, user, category, text, photos=(), checkpoint=None, round_row=None,
-                    client_id=None, device_at=None, queued=False):
-    """Record an incident once per client id (a retried upload returns the first one).
-    photos: saved Photo rows; device_at: when it was reported by the phone (naive UTC);
-    queued: sent later from the offline queue. Returns the Incident."""
+def report_incident(estate, user, category, text, now, photos=(), checkpoint=None,
+                    round_row=None, client_id=None, device_at=None, queued=False):
+    """Record an incident at `now` (naive UTC), once per client id (a retried upload returns
+    the first one). photos: saved Photo rows; device_at: when it was reported by the phone's
+    clock (naive UTC); queued: sent later from the offline queue. Returns the Incident."""
     try:
         with db.atomic():
             incident = Incident.create(estate=estate, reported_by=user, checkpoint=checkpoint,
                                        round=round_row, category=category, text=text,
-                                       client_id=client_id, device_at=device_at, queued=queued)
+                                       client_id=client_id, device_at=device_at, queued=queued,
+                                       created_at=now)
             for photo in photos:
                 IncidentPhoto.create(incident=incident, photo=photo)
     except IntegrityError:
@@ -34,10 +35,11 @@ def report_incident(estate, user, category, text, photos=(), checkpoint=None, ro
     return incident
 
 
-def comment_incident(incident, user, text):
-    """Add a supervisor's comment to an incident; returns the IncidentComment."""
+def comment_incident(incident, user, text, now):
+    """Add a supervisor's comment to an incident at `now` (naive UTC); returns the
+    IncidentComment."""
     with db.atomic():
-        return IncidentComment.create(incident=incident, user=user, text=text)
+        return IncidentComment.create(incident=incident, user=user, text=text, created_at=now)
 
 
 def close_incident(incident, now):
