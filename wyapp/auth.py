@@ -1,14 +1,15 @@
 """Who may do what, and in which estate: the one place every blueprint asks."""
+import re
 from functools import wraps
 from urllib.parse import quote
 
 from flask import abort, g, redirect, request, session, url_for
-from flask_login import LoginManager, current_user, login_required
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from htmx_flask import make_response
 from peewee import JOIN, DoesNotExist
 
-from .db import Prepared, from_row
-from .models import User, UserRole
+from .db import Prepared, from_row, utcnow
+from .models import User, UserRole, UserSession
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
@@ -17,22 +18,83 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-_user_with_roles = Prepared(lambda user_id: User.select(*User._meta.sorted_fields, UserRole.role)
-                            .join(UserRole, JOIN.LEFT_OUTER)
-                            .where(User.id == user_id, User.active).tuples())
+# A cookie names a server-side session (UserSession) by its token, never the user by id:
+# flask-login keeps that token as its "user id" (session["_user_id"], set by sign_in) and
+# gives it back to load_user, so a session ended on the server (logout, a password change,
+# an admin reset, 我的 → 结束) ends every copy of its cookie. Flask-login's own route for
+# this (User.get_id returning the token) would also change how UserMixin compares users.
+_open_session = Prepared(lambda token_hash: (
+    UserSession.select(UserSession.id, UserSession.last_seen, *User._meta.sorted_fields,
+                       UserRole.role)
+    .join(User).join(UserRole, JOIN.LEFT_OUTER, on=(UserRole.user == User.id))
+    .where(UserSession.token_hash == token_hash, UserSession.ended_at.is_null(), User.active)
+    .tuples()))
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    """A deactivated account loses its open sessions at its next request."""
-    if not str(user_id).isdigit():
+def load_user(token):
+    """The user whose open session `token` (the cookie's) names, with their roles: one query.
+
+    None (log in again) for an ended session, a deactivated account, or a cookie from before
+    sessions were kept (it carried a user id). `last_seen` is written at most every
+    UserSession.SEEN_EVERY, not on every request."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 64:
         return None
-    rows = _user_with_roles(int(user_id))  # a row per role, each with the user's columns
+    rows = _open_session(UserSession.hash(token))  # a row per role, each with the user's
     if not rows:
         return None
-    user = from_row(User, rows[0][:-1])
+    session_id, last_seen = rows[0][:2]
+    user = from_row(User, rows[0][2:-1])
     user._roles = {row[-1] for row in rows if row[-1]}  # read with the user (User.roles)
+    now = utcnow()
+    if now - last_seen >= UserSession.SEEN_EVERY:
+        UserSession.update(last_seen=now).where(UserSession.id == session_id).execute()
     return user
+
+
+def sign_in(user, now):
+    """Log this browser in as `user` (naive-UTC `now`) in a new server-side session, named
+    by its device (the User-Agent, shortened) and address. Any earlier session data of this
+    browser is dropped first (no fixation)."""
+    token = UserSession.start(user, now, device_name(request.user_agent.string),
+                              request.remote_addr or "")
+    session.clear()
+    login_user(user)
+    session["_user_id"] = token  # what load_user gets back on every request
+    return token
+
+
+def session_token():
+    """The token of the session this request came with, or None when logged out."""
+    token = session.get("_user_id")
+    return token if isinstance(token, str) else None
+
+
+def sign_out(now):
+    """End this browser's session on the server, then forget it here."""
+    token = session_token()
+    if token:
+        UserSession.end(token, now)
+    logout_user()
+    session.clear()
+
+
+_DEVICES = (("iPhone", "iPhone"), ("iPad", "iPad"), ("HarmonyOS", "鸿蒙"),
+            ("Android", "Android"), ("Windows", "Windows"), ("Macintosh", "Mac"),
+            ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+_BROWSERS = (("MicroMessenger", "微信"), ("DingTalk", "钉钉"), ("EdgA?/", "Edge"),
+             ("HeadlessChrome", "Chrome"), ("CriOS|Chrome/", "Chrome"), ("FxiOS|Firefox/",
+                                                                        "Firefox"),
+             ("Safari/", "Safari"))
+
+
+def device_name(user_agent):
+    """A User-Agent header shortened to what a person recognises: "Android · 微信",
+    "iPhone · Safari", "Windows · Chrome"; "未知设备" for an empty or unknown one."""
+    agent = user_agent or ""
+    system = next((name for marker, name in _DEVICES if marker in agent), "")
+    browser = next((name for marker, name in _BROWSERS if re.search(marker, agent)), "")
+    return " · ".join(part for part in (system, browser) if part) or "未知设备"
 
 
 SESSION_ENDED = "登录已过期，请重新登录后点“重试”。"

@@ -1,14 +1,16 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from .. import features
-from ..auth import current_estate, estate_required
-from ..models import Estate, LoginThrottle, Notification, User, utcnow
+from ..auth import current_estate, estate_required, session_token, sign_in, sign_out
+from ..db import db
+from ..models import Estate, LoginThrottle, Notification, User, UserSession, utcnow
 from ..offline import FIELD_ROLES, keep_offline
 from ..web import render
 from .forms import ChangePasswordForm, LoginForm
+from .sessions import end_own_session
 
 bp = Blueprint("accounts", __name__)
 
@@ -25,33 +27,35 @@ def _safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Username and password; five failures in a row make that username wait."""
+    """Username and password. Each attempt is counted before its password is checked
+    (LoginThrottle): five in a row for one username, or twenty from one address, make the
+    next ones wait (429) unchecked."""
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        wait = LoginThrottle.wait_seconds(form.username.data)
-        user = User.get_or_none(User.username == form.username.data)
+        now, address = utcnow(), LoginThrottle.address_key(request.remote_addr)
+        wait = LoginThrottle.begin([(form.username.data, LoginThrottle.FREE_TRIES),
+                                    (address, LoginThrottle.FREE_TRIES_PER_ADDRESS)], now)
+        user = None if wait else User.get_or_none(User.username == form.username.data)
         if wait:
             form.password.errors.append(f"连续登录失败次数过多，请 {wait} 秒后再试。")
             status = 429
         elif user is None or not user.check_password(form.password.data):
-            LoginThrottle.failed(form.username.data)
             form.password.errors.append("用户名或密码不正确。")
         elif not user.active:
             form.username.errors.append("该账号已停用，请联系系统管理员。")
         else:
-            LoginThrottle.succeeded(form.username.data)
-            session.clear()
-            login_user(user)
+            LoginThrottle.succeeded(form.username.data, address)
+            sign_in(user, now)
             return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
     return render("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
 def logout():
-    """End the session (a POST, so a link preview cannot log anyone out)."""
-    logout_user()
-    session.clear()
+    """End this session on the server and here (a POST, so a link preview cannot log anyone
+    out): a copy of the cookie taken before is worth nothing after."""
+    sign_out(utcnow())
     return redirect(url_for("accounts.login"))
 
 
@@ -88,23 +92,48 @@ def notifications_read():
     return redirect(url_for("accounts.notifications"))
 
 
+def _me_page(form, block="password_form", **context):
+    token = session_token()
+    return render("accounts/me.html", block, form=form, this_session=UserSession.hash(token or ""),
+                  sessions=UserSession.open_ones(current_user), **context)
+
+
 @bp.route("/me", methods=["GET", "POST"])
 @login_required
 def me():
-    """The user's own account page, where they change their password."""
+    """The user's own account page: their password, and the devices logged in as them.
+    A new password ends every other session of the user; this one stays."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append("当前密码不正确。")
         else:
-            current_user.set_password(form.new.data)
-            current_user.save()
+            with db.atomic():
+                current_user.set_password(form.new.data)
+                current_user.save()
+                ended = UserSession.end_all(current_user, utcnow(), keep_token=session_token())
+            message = f"密码已修改，其他 {ended} 台设备已退出登录。" if ended else "密码已修改。"
             if request.htmx:
-                return render("accounts/me.html", "password_form", changed=True,
-                              form=ChangePasswordForm(formdata=None))
-            flash("密码已修改。", "success")
+                return _me_page(ChangePasswordForm(formdata=None), changed=message)
+            flash(message, "success")
             return redirect(url_for("accounts.me"))
-    return render("accounts/me.html", "password_form", form=form)
+    return _me_page(form)
+
+
+@bp.post("/me/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    """End one of the user's own sessions (a lost phone); ending this one logs out here."""
+    ended = end_own_session(current_user, session_id, utcnow())
+    if ended is None:
+        abort(404)
+    if ended == UserSession.hash(session_token() or ""):
+        sign_out(utcnow())
+        return redirect(url_for("accounts.login"))
+    if request.htmx:
+        return _me_page(ChangePasswordForm(formdata=None), "sessions")
+    flash("已让这台设备退出登录。", "success")
+    return redirect(url_for("accounts.me"))
 
 
 @bp.post("/estate")

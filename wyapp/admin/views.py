@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth import role_required
 from ..db import db
 from ..documents import pdf_response, render_pdf
-from ..models import Building, Estate, Unit, User
+from ..models import Building, Estate, Unit, User, UserSession, utcnow
 from ..web import render
 from .forms import (
     BuildingForm,
@@ -182,19 +182,25 @@ def _save_user(user, form):
     if getattr(form, "password", None):
         user.set_password(form.password.data)
     user.save()
+    if not user.active:  # the loader refuses them anyway; ended, they stay ended on return
+        UserSession.end_all(user, utcnow())
     user.set_roles(form.roles.data)
     user.set_estates(Estate.select().where(Estate.id.in_(form.estates.data or [])))
 
 
 @bp.post("/users/<int:user_id>/password")
 def user_password(user_id):
-    """Reset a forgotten password to one the admin tells the user."""
+    """Reset a forgotten (or leaked) password to one the admin tells the user: every device
+    logged in as them is logged out."""
     user = User.get_or_none(User.id == user_id) or abort(404)
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
-        user.set_password(reset_form.password.data)
-        user.save()
-        flash(f"已重置 {user.username} 的密码。", "success")
+        with db.atomic():
+            user.set_password(reset_form.password.data)
+            user.save()
+            ended = UserSession.end_all(user, utcnow())
+        flash(f"已重置 {user.username} 的密码，{ended} 台已登录的设备已退出。" if ended
+              else f"已重置 {user.username} 的密码。", "success")
         return redirect(url_for("admin.user_edit", user_id=user.id))
     return render("admin/user_form.html", form=_user_form(UserForm, user), user=user,
                   reset_form=reset_form), 422
