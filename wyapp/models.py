@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from peewee import (
     JOIN,
     BooleanField,
+    Case,
     CharField,
     DateTimeField,
     DecimalField,
@@ -262,12 +263,21 @@ _staff_estate = Prepared(lambda user_id, estate_id: Estate.active_ones().join(Us
 
 
 class LoginThrottle(BaseModel):
-    """Failed logins per key: a username (any, known or not) or "ip:<address>".
+    """Login attempts per key: a username (any, known or not) or "ip:<address>".
 
     Every attempt is counted *before* its password is checked, under a row lock, so a burst
-    of parallel guesses cannot all slip in between one check and its count: after
-    `free_tries` attempts in a row, the key waits 30 s, doubling to 15 min, and every attempt
-    inside the wait is refused unchecked. A right password takes its own count back.
+    of parallel guesses cannot all slip in between one check and its count: after a key's
+    free tries in a row (FREE_TRIES per username, FREE_TRIES_PER_ADDRESS per address), it
+    waits 30 s, doubling to 15 min, and every attempt inside the wait is refused unchecked.
+    A right password takes its own count back; a key left alone for FORGET_AFTER starts
+    afresh (an office's occasional typos never add up to a lock).
+
+    Why the per-address limit lives here and not in Flask-Limiter: Flask-Limiter keeps its
+    counts in memory, Redis, Memcached or MongoDB. wyapp's default installation is one
+    gunicorn with several workers on an embedded database and no Redis; in-memory counts
+    would be per worker (each worker grants its own twenty), and the database is the one
+    store every worker already shares, with the row lock this check needs. One mechanism for
+    both limits: the same table, the same lock, the same answer (429, "N 秒后再试").
     """
     username = CharField(max_length=80, primary_key=True)  # the key (named so since 0001)
     failures = IntegerField(default=0)
@@ -276,9 +286,11 @@ class LoginThrottle(BaseModel):
 
     FREE_TRIES = 5  # per username
     FREE_TRIES_PER_ADDRESS = 20  # one address (a gate PC, an office NAT) serves many staff
+    FORGET_AFTER = timedelta(hours=1)  # counts older than this (and not locked) start afresh
 
     @staticmethod
     def address_key(address):
+        """The key of a client address (request.remote_addr, after ProxyFix): "ip:<address>"."""
         return f"ip:{address or '-'}"[:80]
 
     @classmethod
@@ -304,6 +316,8 @@ class LoginThrottle(BaseModel):
                 return int(max(waits).total_seconds()) + 1
             for key, free in keys:
                 row = rows[key]
+                if row.last_failure < now - cls.FORGET_AFTER:
+                    row.failures, row.locked_until = 0, None
                 row.failures += 1
                 row.last_failure = now
                 if row.failures >= free:
@@ -314,25 +328,18 @@ class LoginThrottle(BaseModel):
 
     @classmethod
     def succeeded(cls, username, address_key=None):
-        """A right password: the username starts afresh; the address takes back this one."""
+        """A right password: the username starts afresh; the address takes back this attempt
+        (and the wait it started, when this attempt was the one that reached the limit)."""
         cls.delete().where(cls.username == username.lower()[:80]).execute()
         if address_key:
-            cls.update(failures=cls.failures - 1).where(
+            cls.update(failures=cls.failures - 1,
+                       locked_until=Case(None, [(cls.failures <= cls.FREE_TRIES_PER_ADDRESS,
+                                                 None)], cls.locked_until)).where(
                 cls.username == address_key.lower()[:80], cls.failures > 0).execute()
 
     @classmethod
-    def wait_seconds(cls, username):  # the pre-0002 interface, until the login view moves
-        row = cls.get_or_none(cls.username == username.lower()[:80])
-        if row is None or row.locked_until is None or row.locked_until <= utcnow():
-            return 0
-        return int((row.locked_until - utcnow()).total_seconds()) + 1
-
-    @classmethod
-    def failed(cls, username):  # the pre-0002 interface, until the login view moves
-        cls.begin([(username, cls.FREE_TRIES)], utcnow())
-
-    @classmethod
     def failures_of(cls, username):
+        """Attempts counted against a key since it last started afresh (0 for none)."""
         row = cls.get_or_none(cls.username == username.lower()[:80])
         return row.failures if row else 0
 
@@ -439,14 +446,20 @@ CORE = MigrationGroup("core", [Estate, Building, Unit, User, UserRole, UserEstat
                       [("0002_sessions", _add_sessions_and_throttle_lock)])
 
 
+def record_number(prefix, record_id):
+    """The number people see for a record: its kind's prefix and the id in (at least) six
+    digits, e.g. record_number("BX", 6) == "BX000006"."""
+    return f"{prefix}{record_id:06d}"
+
+
 class Numbered:
     """A record shown to people by a number of its own: `PREFIX` and the id in six digits
-    (BX000006). The one format every page, PDF and alert shows; `by_number` reads it back."""
+    (BX000006). The one format every page, PDF and alert shows; `id_from_code` reads it back."""
     PREFIX = ""
 
     @property
     def code(self):
-        return f"{self.PREFIX}{self.id:06d}"
+        return record_number(self.PREFIX, self.id)
 
     @classmethod
     def id_from_code(cls, text):
