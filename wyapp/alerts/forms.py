@@ -9,6 +9,7 @@ from .models import ALERT_KINDS, FORMATS, ROBOT_KINDS
 
 
 def hour(label, default=None, *validators):
+    """A whole hour of the estate's day, 0–23."""
     return IntegerField(label, [*validators, NumberRange(0, 23, f"{label}应在 0 到 23 之间。")],
                         default=default)
 

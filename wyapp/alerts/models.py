@@ -63,13 +63,16 @@ class Robot(BaseModel):
 
     @property
     def kind_list(self):
+        """The alert kinds (codes of ALERT_KINDS) this robot forwards."""
         return [k for k in self.kinds.split(",") if k]
 
     def forwards(self, kind):
+        """Whether alerts of `kind` (a notify() kind code, or "digest") go to this robot."""
         return kind in self.kind_list
 
     @property
     def kind_label(self):
+        """企业微信群机器人 or 钉钉自定义机器人."""
         return ROBOT_KINDS.get(self.kind, self.kind)
 
     @property
@@ -84,6 +87,7 @@ class Robot(BaseModel):
 
     @property
     def masked_secret(self):
+        """What a page may say about the 加签 secret: saved (its last four characters) or not."""
         return f"已保存（…{self.secret[-4:]}）" if self.secret else "未设置"
 
     @classmethod
@@ -136,6 +140,7 @@ class Delivery(Numbered, BaseModel):
 
     @property
     def title(self):
+        """What the row was about, for the settings page: the alert's title or the purpose."""
         if self.alert_id:
             return self.alert.title
         return {"summary": "合并提醒", "digest": "每日摘要", "test": "测试发送"}.get(
@@ -143,6 +148,7 @@ class Delivery(Numbered, BaseModel):
 
     @classmethod
     def recent(cls, robot, limit=10):
+        """The robot's last `limit` deliveries, newest first."""
         return (cls.select().where(cls.robot == robot)
                 .order_by(cls.created_at.desc(), cls.id.desc()).limit(limit))
 
