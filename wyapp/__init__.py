@@ -2,15 +2,18 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, db, features, guards, web
 from .auth import login_manager
+from .models import record_number
 
 csrf = CSRFProtect()
 htmx = Htmx()
+talisman = Talisman()
 
 
 def _resource_dir(name):
@@ -31,10 +34,13 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    talisman.init_app(app, **web.SECURITY_HEADERS)
     web.init_app(app)
     guards.init_app(app)
 
     app.extensions["wyapp.features"] = features.enabled()
+    app.add_template_global(features.record_link, "record_link")
+    app.add_template_global(record_number, "record_number")
     for feature in app.extensions["wyapp.features"]:
         if feature.blueprint is not None:
             app.register_blueprint(feature.blueprint)

@@ -53,6 +53,44 @@ class SessionInterface(SecureCookieSessionInterface):
         return self._serializers[keys]
 
 
+# The headers a browser needs (Flask-Talisman sets them on every response, wyapp/__init__.py).
+# Scripts come from this site only — no inline script, no on*= attribute, no eval; the
+# scanner's zxing-wasm decoder needs 'wasm-unsafe-eval' to compile its WebAssembly (it
+# allows WebAssembly only, not eval). Styles come from app.css; style *attributes* stay
+# allowed (a progress bar's width is set in the template), <style> elements do not: htmx's
+# own indicator <style> is switched off by the htmx-config meta in base.html. No site may
+# frame wyapp. HSTS is sent only over https (Talisman's rule); nothing is redirected to
+# https (the proxy in front terminates TLS; dev and tests are http), and the session
+# cookie's Secure flag stays with SessionInterface below.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self' 'wasm-unsafe-eval'",
+    "style-src": "'self'",
+    "style-src-attr": "'unsafe-inline'",
+    "img-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+SECURITY_HEADERS = {
+    "content_security_policy": CONTENT_SECURITY_POLICY,
+    "frame_options": "DENY",
+    "referrer_policy": "strict-origin-when-cross-origin",
+    "force_https": False,
+    "session_cookie_secure": False,  # Secure whenever the request is https: SessionInterface
+    "strict_transport_security_include_subdomains": False,  # other hosts of the company's
+    "permissions_policy": {"browsing-topics": "()", "camera": "(self)",
+                           "geolocation": "(self)", "microphone": "()"},
+}
+
+# Responses a browser or proxy may keep: the app's static files, the service worker and
+# manifest (revalidated by their own headers), the offline page. Everything else may hold
+# personal data — pages of a logged-in user, PDFs, photos, archive downloads — and is sent
+# `private, no-store`: not kept on a shared phone's disk, in the back-forward cache or a proxy.
+CACHEABLE = {"static", "shell.service_worker", "shell.manifest", "shell.offline"}
+
+
 @pass_context
 def local_time(context, value, fmt="%Y-%m-%d %H:%M"):
     """A stored naive-UTC datetime shown in the time zone of the estate being shown."""
@@ -70,6 +108,13 @@ def init_app(app):
     def vary_on_htmx(response):
         if response.mimetype == "text/html":
             response.vary.add("HX-Request")
+        return response
+
+    @app.after_request
+    def private_unless_cacheable(response):
+        if request.endpoint not in CACHEABLE:
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers.pop("Expires", None)
         return response
 
     @app.context_processor
