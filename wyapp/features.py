@@ -5,10 +5,12 @@ create_app() and the CLI. Each feature module defines `feature = Feature(...)`.
 """
 from dataclasses import dataclass, field
 from importlib import import_module
+from typing import NamedTuple
 
 ENABLED = (
     "wyapp.shell",
     "wyapp.photos",
+    "wyapp.idempotency",
     "wyapp.labels",
     "wyapp.offline",
     "wyapp.accounts",
@@ -86,7 +88,8 @@ class Feature:
     label_targets: dict = field(default_factory=dict)
     documents: list = field(default_factory=list)  # DocumentKind handed to the archive
     offline_pages: object = None  # callable(user, estate) -> URLs kept for use without signal
-    # {record kind: (endpoint, id argument)}: where another feature links to one of its records
+    # {record kind: (endpoint, id argument, number prefix)}: where another feature links to one
+    # of its records, and the number it shows (record_link)
     record_links: dict = field(default_factory=dict)
 
 
@@ -98,15 +101,36 @@ def document_kinds(features):
     return {kind.code: kind for f in features for kind in f.documents}
 
 
+class RecordLink(NamedTuple):
+    url: str
+    code: str  # the record's number as people see it (BX000006); "" when it has none
+
+
+def record_link(kind, record_id, features=None):
+    """The page and the number of a record another feature owns, e.g. a work order raised
+    from an inspection item: `RecordLink(url, code)`, or None when no feature owns `kind`.
+
+    The one way features link each other's records: the owner declares
+    `record_links = {kind: (endpoint, id argument, number prefix)}` (the prefix as in
+    models.Numbered, "" for records without a number); templates call it as `record_link`."""
+    from flask import current_app, url_for
+
+    from .models import record_number
+
+    if record_id is None:
+        return None
+    for feature in features or current_app.extensions["wyapp.features"]:
+        if kind in feature.record_links:
+            endpoint, argument, *prefix = feature.record_links[kind]
+            code = record_number(prefix[0], record_id) if prefix and prefix[0] else ""
+            return RecordLink(url_for(endpoint, **{argument: record_id}), code)
+    return None
+
+
 def record_url(features, kind, record_id):
     """The page of a record another feature owns (e.g. a work order's origin), or None."""
-    from flask import url_for
-
-    for feature in features:
-        if kind in feature.record_links:
-            endpoint, argument = feature.record_links[kind]
-            return url_for(endpoint, **{argument: record_id})
-    return None
+    link = record_link(kind, record_id, features)
+    return link.url if link else None
 
 
 def nav_for(features, user):

@@ -26,11 +26,6 @@ MAX_SIDE = 1600
 MAX_PIXELS = 60_000_000  # refuse decompression bombs well before memory runs out
 
 
-# An upload that is not a usable photo is refused with the one domain error, on the form's
-# photo field. The old name stays while the patrol and inspection views still catch it.
-PhotoRejected = DomainError
-
-
 class Photo(BaseModel):
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")

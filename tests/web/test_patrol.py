@@ -451,8 +451,11 @@ def test_incident_becomes_a_work_order_that_links_back(login, app, demo):
         assert WorkOrder.select().where(WorkOrder.origin_id == incident.id).count() == 1
     order_page = supervisor.get(page.text.split('已转维修工单 <a href="')[1].split('"')[0])
     assert order_page.status_code == 200 and "巡更异常" in order_page.text
-    assert f'<a href="/patrol/incidents/{incident.id}">巡更异常记录 #{incident.id}</a>' \
-        in order_page.text  # the order links back to its incident
+    assert f'<a href="/patrol/incidents/{incident.id}">巡更异常记录 {incident.code}</a>' \
+        in order_page.text  # the order links back to its incident, by its number (YC…)
+    assert incident.code == f"YC{incident.id:06d}"
+    assert f'<a href="/service/orders/{order.id}">{order.code}</a>' in \
+        supervisor.get(f"/patrol/incidents/{incident.id}").text  # and the incident to it
 
 
 def test_scan_form_hostile_values(login, demo, app):

@@ -6,8 +6,9 @@ from PIL import Image
 
 from wyapp.auth import current_estate
 from wyapp.db import db
+from wyapp.errors import DomainError
 from wyapp.models import Estate, User
-from wyapp.photos import Photo, PhotoRejected, save_photo
+from wyapp.photos import Photo, save_photo
 
 
 def _jpeg_with_gps_and_rotation(size=(3000, 2000)):
@@ -38,7 +39,7 @@ def test_photo_is_stripped_rotated_and_resized(app):
 ])
 def test_non_images_are_refused(app, data, message):
     with app.test_request_context(), db.connection_context(), \
-            pytest.raises(PhotoRejected, match=message):
+            pytest.raises(DomainError, match=message):
         save_photo(Estate.get(), data)
 
 

@@ -12,7 +12,7 @@ from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
 from ..offline import keep_offline
-from ..photos import PhotoRejected, save_photos
+from ..photos import save_photos
 from ..web import render
 from .forms import AmendForm, options
 from .models import ChecklistItem, Plan, Sheet, SheetAnswer
@@ -78,7 +78,7 @@ def save_item(sheet_id, item_id):
     problems, status = {}, 200
     try:
         _save_posted_item(sheet, item)
-    except (DomainError, PhotoRejected) as error:
+    except DomainError as error:
         problems[item.id], status = str(error), refused()
     answer = SheetAnswer.get_or_none(sheet=sheet, item=item)
     if not problems:
@@ -113,7 +113,7 @@ def submit(sheet_id):
             _save_posted_values(sheet)
         done = submit_sheet(sheet, current_user, key,
                             mark_repairing=bool(request.form.get("mark_repairing")))
-    except (DomainError, PhotoRejected) as error:
+    except DomainError as error:
         flash(str(error), "error")
         return render("inspection/sheet.html", **_page(sheet, problems_of(sheet))), 422
     if done.id != sheet.id:

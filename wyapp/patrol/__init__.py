@@ -4,7 +4,7 @@ from . import incident_views, setup_views  # noqa: F401 — their routes
 from .cli import patrol_command
 from .demo import create_demo
 from .documents import PATROL_DAY
-from .models import PATROL
+from .models import PATROL, Incident
 from .rounds import periodic_close
 from .scan_views import LABEL_TARGET, checkpoint_label
 from .views import bp, guard_panel, lead_panel, offline_pages, open_incidents
@@ -25,6 +25,6 @@ feature = Feature(
     label_kinds={"checkpoint": checkpoint_label},
     label_targets={"checkpoint": LABEL_TARGET},
     offline_pages=offline_pages,
-    record_links={"patrol_incident": ("patrol.incident", "incident_id")},
+    record_links={"patrol_incident": ("patrol.incident", "incident_id", Incident.PREFIX)},
     documents=[PATROL_DAY],
 )

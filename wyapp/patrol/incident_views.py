@@ -1,13 +1,12 @@
 """巡更异常: a guard reports one; a supervisor comments, closes, or makes a work order."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, estate_required, get_or_404, role_required, scoped
 from ..db import utcnow
-from ..errors import DomainError
-from ..features import record_url
+from ..errors import DomainError, show_error
 from ..offline import action_meta, keep_offline
-from ..photos import PhotoRejected, save_photos
+from ..photos import save_photos
 from ..web import render
 from .forms import CommentForm, IncidentForm
 from .incidents import (
@@ -49,8 +48,8 @@ def incident_new():
         try:
             photos = save_photos(estate, request.files.getlist(form.photos.name),
                                  current_user, limit=6)
-        except PhotoRejected as error:
-            form.photos.errors.append(str(error))
+        except DomainError as error:
+            show_error(form, error, default="photos")
         else:
             incident = report_incident(
                 estate, current_user, form.category.data, form.text.data, utcnow(),
@@ -102,16 +101,8 @@ def incident(incident_id):
 def _incident_page(incident, form=None, error=None, status=200):
     return render("patrol/incident.html", incident=incident, error=error,
                   form=form or CommentForm(formdata=None),
-                  comments=incident.comments.order_by(incident.comments.model.created_at),
-                  work_order_url=_work_order_url(incident)), status
+                  comments=incident.comments.order_by(incident.comments.model.created_at)), status
 
-
-def _work_order_url(incident):
-    """The work order made from the incident (the service desk's record), if any and shown."""
-    if not incident.work_order_id:
-        return None
-    return record_url(current_app.extensions["wyapp.features"], "work_order",
-                      incident.work_order_id)
 
 
 @bp.post("/incidents/<int:incident_id>/close")

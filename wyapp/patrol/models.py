@@ -20,7 +20,7 @@ from peewee import (
 from playhouse.migrate import migrate as run_steps
 
 from ..db import BaseModel, MigrationGroup, utcnow
-from ..models import Estate, User
+from ..models import Estate, Numbered, User
 from ..photos import Photo
 
 WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]  # ISO weekday 1..7
@@ -213,7 +213,8 @@ class Scan(BaseModel):
         return [f for f in self.flags.split(",") if f]
 
 
-class Incident(BaseModel):
+class Incident(Numbered, BaseModel):
+    PREFIX = "YC"  # 巡更异常 YC000012
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     reported_by = ForeignKeyField(User, on_delete="CASCADE")
     checkpoint = ForeignKeyField(Checkpoint, null=True, on_delete="SET NULL")

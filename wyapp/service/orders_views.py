@@ -1,6 +1,6 @@
 """Repair work orders: register, list (我的工单 first for engineers), one order and its steps,
 its PDF, the home panel. The service blueprint and the helpers its views share live here."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -9,7 +9,7 @@ from ..auth import current_estate, estate_required, get_or_404
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, NotAllowed, show_error
-from ..features import record_url
+from ..idempotency import once
 from ..models import Unit
 from ..web import render
 from . import orders
@@ -36,8 +36,6 @@ def attempt(form, action):
             action()
     except NotAllowed as refused:
         abort(403, refused.message)
-    except photo_store.PhotoRejected as rejected:
-        form.photos.errors.append(str(rejected))
     except DomainError as error:
         show_error(form, error)
     else:
@@ -73,13 +71,14 @@ def new_work_order():
     """登记 a repair: any staff member may register one."""
     form, estate, made = WorkOrderForm(), current_estate(), []
 
-    def register():
-        made.append(orders.create_work_order(
+    def register():  # once per form shown: a resent POST gets the order the first made
+        made.append(once(WorkOrder, form.once_key, lambda: orders.create_work_order(
             estate, source=form.source.data, description=form.description.data,
             reported_by=current_user, category=form.category.data,
             priority=form.priority.data, unit=Unit.find(estate, form.unit.data),
             place=form.place.data, paid=form.paid.data == "有偿",
-            photos=photo_store.save_photos(estate, form.photos.data or [], current_user)))
+            photos=photo_store.save_photos(estate, form.photos.data or [], current_user)),
+            WorkOrder.estate == estate)[0])
 
     if attempt(form, register):
         flash(f"已登记报修 {made[0].code}。", "success")
@@ -104,8 +103,6 @@ def _order_page(order, status=200, **forms):
         e for step, f in forms.items() if step not in steps for fld in f for e in fld.errors]
     return render("service/order.html", "order", order=order, steps=steps, forms=forms,
                   errors=errors, origin_label=ORIGIN_KINDS.get(order.origin_kind, ""),
-                  origin_url=record_url(current_app.extensions["wyapp.features"],
-                                        order.origin_kind, order.origin_id),
                   timeline=orders.order_timeline(order), now=utcnow(),
                   photos=orders.order_photos(order)), status
 
