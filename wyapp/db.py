@@ -36,7 +36,11 @@ from playhouse.pool import PooledDatabase
 
 db = DatabaseProxy()
 
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000,
+# busy_timeout: how long a SQLite writer waits for another's write lock (ms). One estate's
+# busiest minute (shift change: a dozen scans, a few registrations, the periodic job) queues
+# well under a second of writes; 15 s covers a stalled disk and stays under the worker's
+# 30 s timeout, so a wait ends in a page, not a killed worker.
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 15000,
                   "synchronous": "normal"}
 
 
@@ -58,6 +62,11 @@ def make_database(url):
     end, but reuses an open one (pragmas set once, when it was opened) instead of opening
     and closing a file or a server connection each time. A connection given back inside a
     transaction is rolled back first; PostgreSQL ones are renewed after ten minutes.
+
+    SQLite transactions (`db.atomic()`) begin IMMEDIATE: they take the write lock up front,
+    waiting up to busy_timeout for it. A deferred one reads first and asks for the lock at
+    its first write; when another writer committed in between, SQLite cannot let it wait
+    (its snapshot is stale) and answers "database is locked" at once.
     """
     scheme, rest = url.split(":", 1)
     if "+" not in scheme:
@@ -65,7 +74,7 @@ def make_database(url):
     if scheme.startswith("sqlite"):
         # a pooled connection serves one thread at a time, but not always the same one
         return connect(url, pragmas=SQLITE_PRAGMAS, max_connections=0,
-                       check_same_thread=False)
+                       check_same_thread=False, lock_type="IMMEDIATE")
     return connect(url, max_connections=32, timeout=30, stale_timeout=600)
 
 

@@ -7,6 +7,7 @@ from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError
+from ..idempotency import once
 from ..models import Unit
 from ..web import render
 from . import causes
@@ -57,7 +58,7 @@ def new_complaint():
         owner = rules.staff_by_id(estate, form.owner.data) if handed else None
         if handed and owner is None:
             raise DomainError("请选择责任人。", "owner")
-        made.append(rules.create_complaint(
+        made.append(once(Complaint, form.once_key, lambda: rules.create_complaint(
             estate, channel=form.channel.data, content=form.content.data,
             received_by=current_user, name=form.name.data, phone=form.phone.data,
             unit=Unit.find(estate, form.unit.data),
@@ -65,7 +66,7 @@ def new_complaint():
             due_at=rules.parse_local(estate, form.due_at.data, "约定回复时间", "due_at"),
             received_at=rules.parse_local(estate, form.received_at.data, "受理时间",
                                              "received_at"),
-            needs_followup=form.needs_followup.data))
+            needs_followup=form.needs_followup.data), Complaint.estate == estate)[0])
 
     if attempt(form, receive):
         flash(f"已受理投诉 {made[0].code}。", "success")

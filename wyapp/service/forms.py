@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..forms import BaseForm, at_most, required, text
+from ..idempotency import CreateOnce
 from .models import CATEGORIES, CHANNELS, PRIORITIES, SATISFACTION, SOURCES
 
 
@@ -33,7 +34,7 @@ class ChoiceMessages(BaseForm):
         return ok
 
 
-class WorkOrderForm(ChoiceMessages):
+class WorkOrderForm(CreateOnce, ChoiceMessages):
     source = choice("报修来源", SOURCES, "请选择报修来源。", default="业主来电")
     unit = text("房号", 60)
     place = text("公共部位", 100)
@@ -94,7 +95,7 @@ class DueHoursForm(BaseForm):
         return values if len(values) == 4 else None
 
 
-class ComplaintForm(ChoiceMessages):
+class ComplaintForm(CreateOnce, ChoiceMessages):
     channel = choice("投诉渠道", CHANNELS, "请选择投诉渠道。", default="来电")
     neighbour_dispute = BooleanField("邻里纠纷（姓名、房号可不填）")
     name = text("投诉人姓名", 40)

@@ -1,0 +1,123 @@
+"""Writes that happen once: a form that creates a record stores one record per key.
+
+A create form carries a key made when the form is shown (the hidden field
+`idempotency_key`, from the `CreateOnce` mixin; a page in field mode sends the same key as
+the `Idempotency-Key` header, static/js/field.js). The view makes the record through
+`once(model, key, create)`: the new row and its key are stored in one transaction, the key
+under a primary key, so a second POST with the key (a double tap, or Chromium re-sending a
+POST whose answer was lost) gets the row the first one made and the view answers with the
+same page. Two POSTs at the same moment are settled by the database: the loser's insert of
+the key fails, its savepoint (with its row) is rolled back, and it reads the winner's row.
+
+Why one table of keys and not a unique column on every created table: every create form,
+in every feature, gets the rule without a migration of its own, and the gate's visits and
+the patrol's scans (older, with their own key columns, checked by the offline queue) keep
+theirs. Keys are random and made by the server, so they are not scoped in the table; the
+row a key names must still match the caller's scope (its estate) or the key is refused.
+"""
+import re
+import uuid
+
+from flask import request
+from peewee import CharField, DateTimeField, IntegerField, IntegrityError
+from wtforms import HiddenField
+
+from .db import BaseModel, MigrationGroup, db, utcnow
+from .errors import DomainError
+from .features import Feature
+
+KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")  # as the offline queue's (offline.KEY_PATTERN)
+SPENT = "这张表单已经提交过了，请重新打开页面再填。"
+
+
+class WriteOnce(BaseModel):
+    """One create that happened: its key, the table and the id of the row it made."""
+    key = CharField(max_length=80, primary_key=True)
+    kind = CharField(max_length=60)  # the created row's table name
+    row_id = IntegerField()
+    made_at = DateTimeField(default=utcnow)  # naive UTC
+
+    class Meta:
+        table_name = "wyapp_write_once"
+
+
+def new_key():
+    """A fresh key (32 hex digits) for a form being shown."""
+    return uuid.uuid4().hex
+
+
+def clean_key(value):
+    """The key as posted (header or field), or None when absent or not a key."""
+    value = (value or "").strip() if isinstance(value, str) else ""
+    return value if KEY.match(value) else None
+
+
+class CreateOnce:
+    """Mixin (put it before the BaseForm class) for a form that creates a record.
+
+    Adds the hidden field `idempotency_key` (rendered by `form.hidden_tag()`), made fresh
+    each time the form is shown and posted back as it was; it is left out of `form.data`.
+    `form.once_key` is the key of this POST (the Idempotency-Key header first) or None."""
+    idempotency_key = HiddenField(default=new_key)
+
+    @property
+    def data(self):
+        data = super().data
+        data.pop("idempotency_key", None)
+        return data
+
+    @property
+    def once_key(self):
+        posted = self.idempotency_key.raw_data or [None]
+        return clean_key(request.headers.get("Idempotency-Key")) or clean_key(posted[0])
+
+    def renew_key(self):
+        """Give the form shown again after a success a new key (the next record is another)."""
+        self.idempotency_key.data = new_key()
+
+
+def earlier(model, key, *scope):
+    """The `model` row an earlier create with `key` made, or None when the key is new.
+
+    `scope`: conditions the row must also meet (e.g. `WorkOrder.estate == estate`). Raises
+    DomainError when the key made a row of another kind, out of scope, or since deleted."""
+    if not key:
+        return None
+    mark = WriteOnce.get_or_none(WriteOnce.key == key)
+    if mark is None:
+        return None
+    row = None
+    if mark.kind == model._meta.table_name:
+        row = model.select().where(model._meta.primary_key == mark.row_id, *scope).first()
+    if row is None:
+        raise DomainError(SPENT)
+    return row
+
+
+def once(model, key, create, *scope):
+    """Make a `model` row at most once per key: returns (row, created).
+
+    `create()` makes and returns the row (it may make others with it: they share its fate).
+    With no key (an old page, a script) it simply runs. Otherwise a key seen before returns
+    the row it made (see `earlier`, which also says what is raised); a new key is stored with
+    the row in one transaction (a savepoint inside the caller's), and when a concurrent twin
+    stored it first, this one's row is rolled back and the twin's row returned. Works alike
+    on SQLite and PostgreSQL (READ COMMITTED: the twin's row is visible once committed)."""
+    if not key:
+        return create(), True
+    row = earlier(model, key, *scope)
+    if row is not None:
+        return row, False
+    try:
+        with db.atomic():
+            row = create()
+            WriteOnce.insert(key=key, kind=model._meta.table_name, row_id=row.id).execute()
+    except IntegrityError:
+        row = earlier(model, key, *scope)
+        if row is None:  # not a twin: a rule of the row's own table
+            raise
+        return row, False
+    return row, True
+
+
+feature = Feature(name="once", migrations=MigrationGroup("once", [WriteOnce]))
