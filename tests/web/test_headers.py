@@ -92,11 +92,11 @@ def test_hsts_only_over_https_and_http_is_never_redirected(client, make_app):
     assert plain.status_code == 200 and "Strict-Transport-Security" not in plain.headers
     secure = client.get("/login", base_url="https://localhost")
     assert re.fullmatch(r"max-age=\d{8}", secure.headers["Strict-Transport-Security"])
+    cookie = client.post("/login", data={"username": "guard", "password": "wyapp-demo"})
+    assert "Secure" not in cookie.headers["Set-Cookie"]  # http: the cookie still works
     behind_proxy = make_app(TRUSTED_PROXIES=1).test_client()
     proxied = behind_proxy.get("/login", headers={"X-Forwarded-Proto": "https"})
     assert proxied.status_code == 200 and "Strict-Transport-Security" in proxied.headers
-    cookie = client.post("/login", data={"username": "guard", "password": "wyapp-demo"})
-    assert "Secure" not in cookie.headers["Set-Cookie"]  # http: the cookie still works
 
 
 def test_pages_use_the_htmx_config_that_keeps_htmx_from_injecting_styles(login):
