@@ -20,6 +20,7 @@ What is guaranteed (issue 19):
 Times are naive UTC; quiet hours and the digest hour are the estate's hours (Estate.local).
 """
 import json
+import logging
 from datetime import datetime, time, timedelta
 
 from flask import after_this_request, g, has_request_context
@@ -38,6 +39,7 @@ from .models import (
     Robot,
 )
 
+log = logging.getLogger(__name__)
 RATE_PER_MINUTE = 20
 WINDOW = timedelta(minutes=1)
 LEASE = timedelta(minutes=2)  # longer than an HTTP timeout: a crashed worker's claim ends
@@ -71,7 +73,11 @@ def _send_after_request(estate_id):
     @after_this_request
     def enqueue(response):
         from .tasks import deliver_estate
-        deliver_estate(estate_id)
+        try:
+            deliver_estate(estate_id)
+        except Exception:  # the queue is down: the rows wait, the minute's tick sends them
+            log.warning("提醒未能放入队列，小区 #%s 的群消息将由定时任务发送", estate_id,
+                        exc_info=True)
         return response
 
 
