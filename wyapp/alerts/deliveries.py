@@ -16,7 +16,10 @@ What is guaranteed (issue 19):
 - At most RATE_PER_MINUTE (20) messages per robot per minute (both robots' limit; 钉钉
   throttles for 10 minutes beyond it): fresh alerts beyond the minute's room are merged
   into one summary message; alerts raised during quiet hours go out as one summary when
-  the quiet hours end. Merged rows are 已合并 and point at the summary's row.
+  the quiet hours end. Merged rows are 已合并 and point at the summary's row. (Two
+  workers deciding for the same robot in the same instant may together pass the limit by
+  what they claim at once; the robot then answers with its throttling errcode and those
+  rows are retried, not lost.)
 Times are naive UTC; quiet hours and the digest hour are the estate's hours (Estate.local).
 """
 import json
@@ -156,10 +159,12 @@ def sent_in_last_minute(robot, now):
                                    Delivery.last_attempt_at > now - WINDOW).count()
 
 
-def claim(delivery, now):
+def claim(delivery, now, sending=True):
     """Take a 待发送 row for LEASE (a conditional UPDATE, so only one worker wins);
-    True when this caller may send it."""
-    return Delivery.update(claimed_until=now + LEASE).where(
+    True when this caller may send (or, `sending` False, merge) it. A row taken for sending
+    counts towards the robot's minute at once, so a second worker sees the place used."""
+    changes = {"claimed_until": now + LEASE, **({"last_attempt_at": now} if sending else {})}
+    return Delivery.update(**changes).where(
         Delivery.id == delivery.id, Delivery.status == PENDING,
         Delivery.claimed_until.is_null() | (Delivery.claimed_until < now)).execute() == 1
 
@@ -168,7 +173,7 @@ def merge(robot, rows, reason, now):
     """Fold `rows` (fresh alert deliveries of `robot`) into one summary Delivery and send
     it. Rows another worker claimed meanwhile are left to it. Returns (the summary after
     its attempt, or None; how many alerts it merged)."""
-    mine = [d for d in rows if claim(d, now)]
+    mine = [d for d in rows if claim(d, now, sending=False)]
     if not mine:
         return None, 0
     alerts = list(Alert.select().where(Alert.id.in_([d.alert_id for d in mine]))
