@@ -44,9 +44,12 @@ def test_unknown_and_foreign_labels(app, login, labelled):
         foreign = issue_label(Estate.create(name="别处"), "thing", 7)
         assert User.get(username="guard")
     client = login("guard")
-    assert "无法识别的标签" in client.get("/c/not-a-token").text
+    unknown = client.get("/c/not-a-token")
+    assert unknown.status_code == 404 and "无法识别的标签" in unknown.text
     refused = client.get(f"/c/{foreign.token}")
-    assert refused.status_code == 403 and "其他小区" in refused.text
+    assert refused.status_code == 403 and "这个标签属于其他小区" in refused.text
+    assert "别处" not in refused.text  # says whose it is not: nothing about the other estate
+    assert refused.headers["Cache-Control"] == "private, no-store"
 
 
 def test_label_url_and_qr(app):
