@@ -193,3 +193,12 @@ def test_units_pdf_lists_units(admin, app):
     assert response.mimetype == "application/pdf"
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert "房号清单" in text and "示范花园" in text and "3号楼" in text
+
+
+def test_reset_says_and_does_log_out_every_device_also_the_admins_own(admin, app):
+    with app.app_context(), db.connection_context():
+        guard, me = User.get(username="guard"), User.get(username="admin")
+    assert "所有设备上都会退出登录" in admin.get(f"/admin/users/{guard.id}").text
+    done = admin.post(f"/admin/users/{me.id}/password", data={"password": "brandnew99"})
+    assert done.status_code == 302
+    assert admin.get("/admin/users").headers["Location"].startswith("/login")
