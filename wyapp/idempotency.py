@@ -112,7 +112,7 @@ def once(model, key, create, *scope):
         with db.atomic():
             row = create()
             WriteOnce.insert(key=key, kind=model._meta.table_name, row_id=row.id).execute()
-    except IntegrityError:
+    except (IntegrityError, DomainError):  # the twin's row taken first (a service may say so)
         row = earlier(model, key, *scope)
         if row is None:  # not a twin: a rule of the row's own table
             raise

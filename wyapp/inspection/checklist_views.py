@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..errors import DomainError, show_error
+from ..idempotency import once
 from ..web import render
 from .checklists import add_item, create_checklist, move_item, remove_item, update_item
 from .forms import ChecklistForm, ItemForm, options
@@ -34,8 +35,10 @@ def checklist_new():
     form = _checklist_form()
     if form.validate_on_submit():
         equipment = get_or_404(Equipment, form.equipment.data) if form.equipment.data else None
-        checklist = create_checklist(current_estate(), current_user, form.name.data,
-                                     form.category.data, equipment)
+        estate = current_estate()
+        checklist, _ = once(Checklist, form.once_key, lambda: create_checklist(
+            estate, current_user, form.name.data, form.category.data, equipment),
+            Checklist.estate == estate)
         return redirect(url_for("inspection.checklist", checklist_id=checklist.id))
     return render("inspection/checklist_new.html", form=form)
 
@@ -59,7 +62,8 @@ def checklist(checklist_id):
     form = ItemForm()
     if form.validate_on_submit():
         try:
-            add_item(checklist, current_user, **form.values())
+            once(ChecklistItem, form.once_key,
+                 lambda: add_item(checklist, current_user, **form.values()))
         except DomainError as error:
             show_error(form, error, default="label")
         else:

@@ -1,5 +1,7 @@
 """The engineering duty log (值班记录): one engineer on duty at a time, events during the
 shift, handover notes when it ends, and the next engineer's 接班确认 that starts theirs."""
+from peewee import IntegrityError
+
 from ..db import db, utcnow
 from ..errors import DomainError
 from .models import DutyEvent, DutyShift
@@ -21,17 +23,28 @@ def awaiting_confirmation(estate):
 
 def take_over(estate, user, now=None):
     """接班 at `now` (naive UTC; default the clock): confirm the pending handover (if any)
-    and start `user`'s shift; returns it. Raises DomainError while someone is on duty."""
+    and start `user`'s shift; returns it. When `user` is already on duty (a second tap, or
+    four at once) returns that shift. Raises DomainError while someone else is on duty.
+
+    The rule is the database's (index duty_shift_one_open): of concurrent takes, one
+    inserts; the others' inserts fail, their savepoint is rolled back and they read it."""
     now = now or utcnow()
-    current = on_duty(estate)
-    if current is not None:
-        raise DomainError(f"{current.engineer.display_name} 正在值班，请等其交班后再接班。")
-    with db.atomic():
-        handed = awaiting_confirmation(estate)
-        if handed is not None:
-            handed.confirmed_by, handed.confirmed_at = user, now
-            handed.save()
-        return DutyShift.create(estate=estate, engineer=user, started_at=now)
+    try:
+        with db.atomic():  # SQLite: the write lock first, so the check sees the last take
+            current = on_duty(estate)
+            if current is None:
+                handed = awaiting_confirmation(estate)
+                if handed is not None:
+                    handed.confirmed_by, handed.confirmed_at = user, now
+                    handed.save()
+                return DutyShift.create(estate=estate, engineer=user, started_at=now)
+    except IntegrityError:
+        current = on_duty(estate)
+        if current is None:
+            raise
+    if current.engineer_id == user.id:
+        return current
+    raise DomainError(f"{current.engineer.display_name} 正在值班，请等其交班后再接班。")
 
 
 def add_event(shift, user, text, now=None):

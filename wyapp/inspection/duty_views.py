@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required
 from ..errors import DomainError, show_error
+from ..idempotency import once
 from ..web import render
 from .duty import (
     add_event,
@@ -56,7 +57,9 @@ def duty_event(shift_id):
     form = DutyEventForm()
     if form.validate_on_submit():
         try:
-            add_event(shift, current_user, form.text.data)
+            once(DutyEvent, form.once_key, lambda: add_event(shift, current_user,
+                                                              form.text.data),
+                 DutyEvent.shift == shift)
         except DomainError as error:
             show_error(form, error, default="text")
         else:

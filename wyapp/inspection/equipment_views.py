@@ -8,6 +8,7 @@ from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
+from ..idempotency import once
 from ..labels import current_label, issue_label
 from ..qr import qr_svg
 from ..web import render
@@ -37,9 +38,16 @@ def equipment_form(equipment_id=None):
     if form.validate_on_submit():
         form.populate_obj(equipment)
         equipment.installed_on = form.installed_on.data or None
-        try:
+        def save():
             with db.atomic():
                 equipment.save()
+            return equipment
+        try:
+            if equipment_id:
+                save()
+            else:  # once per form shown: a resent POST gets the equipment the first added
+                equipment, _ = once(Equipment, form.once_key, save,
+                                    Equipment.estate == equipment.estate_id)
         except IntegrityError:
             show_error(form, DomainError("这个设备编号已被使用。", "code"))
         else:

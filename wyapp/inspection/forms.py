@@ -8,6 +8,7 @@ from wtforms.validators import Regexp, ValidationError
 from ..admin import forms as admin_forms
 from ..errors import DomainError
 from ..forms import BaseForm, at_most, required, text
+from ..idempotency import CreateOnce
 from .models import CATEGORIES, FREQUENCIES, ITEM_KINDS, METER_KINDS, STATUSES
 from .sheets import parse_number
 
@@ -66,7 +67,7 @@ def textarea(label, n, *validators):
                          filters=[lambda v: v.strip() if isinstance(v, str) else ""])
 
 
-class EquipmentForm(BaseForm):
+class EquipmentForm(CreateOnce, BaseForm):
     code = text("设备编号", 30, required("请填写设备编号。"))
     name = text("设备名称", 100, required("请填写设备名称。"))
     category = Choice("类别", choices=list(CATEGORIES))
@@ -87,14 +88,14 @@ class StatusForm(BaseForm):
     status = Choice("设备状态", choices=list(STATUSES))
 
 
-class ChecklistForm(BaseForm):
+class ChecklistForm(CreateOnce, BaseForm):
     name = text("检查表名称", 100, required("请填写检查表名称。"))
     category = Choice("适用类别",
                            choices=options([("", "不限")] + [(c, c) for c in CATEGORIES]))
     equipment = Choice("适用设备", coerce=int)
 
 
-class ItemForm(BaseForm):
+class ItemForm(CreateOnce, BaseForm):
     label = text("检查项", 100, required("请填写检查项名称。"))
     kind = Choice("类型", choices=options(ITEM_KINDS.items()))
     unit = text("单位", 10)
@@ -112,7 +113,7 @@ class ItemForm(BaseForm):
                 "required": self.required.data}
 
 
-class PlanForm(BaseForm):
+class PlanForm(CreateOnce, BaseForm):
     equipment = Choice("设备", coerce=int)
     checklist = Choice("检查表", coerce=int)
     frequency = Choice("频次", choices=list(FREQUENCIES))
@@ -126,7 +127,7 @@ class AmendForm(BaseForm):
     reason = text("更正原因", 500, required("请填写更正原因。"))
 
 
-class MeterForm(BaseForm):
+class MeterForm(CreateOnce, BaseForm):
     kind = Choice("类型", choices=options((k, f"{k}表") for k in METER_KINDS))
     name = text("表名称", 100, required("请填写表名称，例如 1号楼公共照明电表。"))
     unit = Choice("所属房号（公共表不选）", coerce=int)
@@ -135,7 +136,7 @@ class MeterForm(BaseForm):
     serial = text("表号", 40)
 
 
-class ReadingForm(BaseForm):
+class ReadingForm(CreateOnce, BaseForm):
     month = text("抄表月份", 7, required("请选择月份。"),
                  Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="月份格式应为 2024-05。"),
                  render_kw={"type": "month"})
@@ -143,7 +144,7 @@ class ReadingForm(BaseForm):
     note = text("核对说明", 500)
 
 
-class ReplacementForm(BaseForm):
+class ReplacementForm(CreateOnce, BaseForm):
     replaced_on = text("换表日期", 10, required("请填写换表日期。"), iso_date,
                        render_kw={"type": "date"})
     old_final = number("旧表止码", required("请填写旧表止码。"))
@@ -151,7 +152,7 @@ class ReplacementForm(BaseForm):
     new_start = number("新表起码", required("请填写新表起码。"))
 
 
-class DutyEventForm(BaseForm):
+class DutyEventForm(CreateOnce, BaseForm):
     text = text("事件", 500, required("请填写事件内容。"))
 
 

@@ -8,12 +8,13 @@ from ..auth import current_estate, get_or_404, role_required
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
+from ..idempotency import once
 from ..labels import current_label, issue_label
 from ..models import Building, Unit
 from ..web import render
 from .forms import MeterForm, ReadingForm, ReplacementForm, options
 from .meters import month_report, previous_month, record_reading, replace_meter
-from .models import Meter, MeterReading
+from .models import Meter, MeterReading, MeterReplacement
 from .sheets import parse_number
 from .views import ENGINEERING, MANAGING, bp, engineering_only, refused
 
@@ -73,9 +74,12 @@ def meter_new():
         if meter.multiplier <= 0:
             show_error(form, DomainError("倍率应大于 0。", "multiplier"))
         else:
-            with db.atomic():
-                meter.save()
-            return redirect(url_for("inspection.meter", meter_id=meter.id))
+            def save():
+                with db.atomic():
+                    meter.save()
+                return meter
+            made, _ = once(Meter, form.once_key, save, Meter.estate == meter.estate_id)
+            return redirect(url_for("inspection.meter", meter_id=made.id))
     return render("inspection/meter_new.html", form=form)
 
 
@@ -98,8 +102,10 @@ def meter(meter_id):
     form = ReadingForm()
     if form.validate_on_submit():
         try:
-            record_reading(meter, date.fromisoformat(form.month.data + "-01"),
-                           parse_number(form.value.data), current_user, form.note.data)
+            once(MeterReading, form.once_key, lambda: record_reading(
+                meter, date.fromisoformat(form.month.data + "-01"),
+                parse_number(form.value.data), current_user, form.note.data),
+                MeterReading.meter == meter)
         except DomainError as error:
             show_error(form, error, default="value")
         else:
@@ -119,9 +125,10 @@ def meter_replace(meter_id):
     form = ReplacementForm()
     if form.validate_on_submit():
         try:
-            replace_meter(meter, current_user, date.fromisoformat(form.replaced_on.data),
-                          parse_number(form.old_final.data), form.new_serial.data,
-                          parse_number(form.new_start.data))
+            once(MeterReplacement, form.once_key, lambda: replace_meter(
+                meter, current_user, date.fromisoformat(form.replaced_on.data),
+                parse_number(form.old_final.data), form.new_serial.data,
+                parse_number(form.new_start.data)), MeterReplacement.meter == meter)
         except DomainError as error:
             show_error(form, error, default="old_final")
         else:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from peewee import IntegrityError
+
 from ..db import db
 from ..errors import DomainError
 from .models import Meter, MeterReading, MeterReplacement
@@ -93,10 +95,13 @@ def record_reading(meter, month, value, user, note=""):
     assessment = assess(meter, month, value)
     if assessment.flags and not note.strip():
         raise NeedsConfirmation(assessment.flags)
-    with db.atomic():
-        return MeterReading.create(meter=meter, month=month, value=value, read_by=user,
-                                   consumption=assessment.consumption,
-                                   flags="；".join(assessment.flags), note=note.strip())
+    try:
+        with db.atomic():
+            return MeterReading.create(meter=meter, month=month, value=value, read_by=user,
+                                       consumption=assessment.consumption,
+                                       flags="；".join(assessment.flags), note=note.strip())
+    except IntegrityError:  # read at the same moment by another request: (meter, month) unique
+        raise DomainError(f"{month:%Y年%m月} 已经抄过这块表。", "value") from None
 
 
 def replace_meter(meter, user, replaced_on, old_final, new_serial, new_start):

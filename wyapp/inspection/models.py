@@ -251,6 +251,13 @@ class DutyShift(BaseModel):
     confirmed_at = DateTimeField(null=True)
 
 
+# One engineer on duty at a time: at most one open shift per estate, kept by the database
+# (two 接班 at the same moment: the second insert fails and reads the first's shift).
+DutyShift.add_index(DutyShift.index(DutyShift.estate, unique=True,
+                                    where=DutyShift.ended_at.is_null(),
+                                    name="duty_shift_one_open"))
+
+
 class DutyEvent(BaseModel):
     shift = ForeignKeyField(DutyShift, backref="events", on_delete="CASCADE")
     happened_at = DateTimeField(default=utcnow)
@@ -261,4 +268,21 @@ class DutyEvent(BaseModel):
 MODELS = [Equipment, Checklist, ChecklistVersion, ChecklistItem, Plan, PlanEngineer, Sheet,
           SheetAnswer, SheetAmendment, OverdueAlert, Meter, MeterReplacement, MeterReading,
           DutyShift, DutyEvent]
-MIGRATIONS = MigrationGroup("inspection", MODELS)
+
+
+def _one_open_shift(migrator):
+    """0002: the index of one open shift per estate. Where a race left several open, the
+    older ones end when the newest began (its engineer took over from them)."""
+    open_shifts = (DutyShift.select().where(DutyShift.ended_at.is_null())
+                   .order_by(DutyShift.estate, DutyShift.started_at.desc(), DutyShift.id.desc()))
+    newest = {}
+    for shift in open_shifts:
+        if shift.estate_id in newest:
+            (DutyShift.update(ended_at=newest[shift.estate_id].started_at)
+             .where(DutyShift.id == shift.id).execute())
+        else:
+            newest[shift.estate_id] = shift
+    DutyShift._schema.create_indexes(safe=True)
+
+
+MIGRATIONS = MigrationGroup("inspection", MODELS, [("0002_one_open_shift", _one_open_shift)])

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import db, utcnow
+from ..idempotency import once
 from ..models import User
 from ..offline import keep_offline
 from ..web import render
@@ -83,11 +84,17 @@ def plan_form(plan_id=None):
         plan.equipment = get_or_404(Equipment, form.equipment.data)
         plan.checklist = get_or_404(Checklist, form.checklist.data)
         plan.frequency, plan.active = form.frequency.data, form.active.data
-        with db.atomic():
-            plan.save()
-            PlanEngineer.delete().where(PlanEngineer.plan == plan).execute()
-            PlanEngineer.insert_many([{"plan": plan, "user": u}
-                                      for u in form.engineers.data or []]).execute()
+        def save():
+            with db.atomic():
+                plan.save()
+                PlanEngineer.delete().where(PlanEngineer.plan == plan).execute()
+                PlanEngineer.insert_many([{"plan": plan, "user": u}
+                                          for u in form.engineers.data or []]).execute()
+            return plan
+        if plan_id:
+            save()
+        else:  # once per form shown: a resent POST does not add the plan twice
+            once(Plan, form.once_key, save, Plan.estate == plan.estate_id)
         flash("已保存计划。", "success")
         return redirect(url_for("inspection.plans"))
     return render("inspection/plan_form.html", form=form, plan=plan)
