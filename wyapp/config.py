@@ -16,11 +16,16 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     "QUEUE_URL": "",
     "BASE_URL": "",  # printed in QR labels, e.g. https://wy.example.com
+    # group robots (alerts/): the hosts a webhook may point at (a comma-separated list in the
+    # environment, e.g. for a private 企业微信 deployment) and how long a send may take
+    "ALERTS_ALLOWED_HOSTS": ("qyapi.weixin.qq.com", "oapi.dingtalk.com"),
+    "ALERTS_HTTP_TIMEOUT": 5.0,
 }
 
 # WYAPP_<NAME> environment variables read by load(); the README lists the same.
 ENVIRONMENT = ("DATA_DIR", "DATABASE_URL", "SECRET_KEY", "COMPANY_NAME", "TIMEZONE",
-               "TRUSTED_PROXIES", "QUEUE_URL", "BASE_URL")
+               "TRUSTED_PROXIES", "QUEUE_URL", "BASE_URL", "ALERTS_ALLOWED_HOSTS",
+               "ALERTS_HTTP_TIMEOUT")
 
 
 def from_environment():
@@ -45,6 +50,10 @@ def load(test_config=None):
     config["DATA_DIR"] = str(data_dir)
     config.setdefault("DATABASE_URL", f"sqlite:///{data_dir / 'wyapp.sqlite3'}")
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    config["ALERTS_HTTP_TIMEOUT"] = float(config["ALERTS_HTTP_TIMEOUT"])
+    if isinstance(config["ALERTS_ALLOWED_HOSTS"], str):
+        config["ALERTS_ALLOWED_HOSTS"] = tuple(
+            h.strip().lower() for h in config["ALERTS_ALLOWED_HOSTS"].split(",") if h.strip())
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _kept_secret(data_dir / "secret_key")
     return config

@@ -20,8 +20,6 @@ from ..errors import DomainError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 5.0  # seconds; config ALERTS_HTTP_TIMEOUT
-DEFAULT_HOSTS = ("qyapi.weixin.qq.com", "oapi.dingtalk.com")  # config ALERTS_ALLOWED_HOSTS
 URL_PARAMETER = {"wecom": "key", "dingtalk": "access_token"}
 
 
@@ -63,7 +61,7 @@ def check_webhook(kind, url):
         example = ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…" if kind == "wecom"
                    else "https://oapi.dingtalk.com/robot/send?access_token=…")
         raise DomainError(f"请粘贴机器人的完整 Webhook 地址，例如 {example}", "webhook")
-    allowed = current_app.config.get("ALERTS_ALLOWED_HOSTS", DEFAULT_HOSTS)
+    allowed = current_app.config["ALERTS_ALLOWED_HOSTS"]
     if parts.hostname not in allowed:
         raise DomainError(f"Webhook 地址的主机必须是 {'、'.join(allowed)} 之一。", "webhook")
     return url
@@ -76,7 +74,7 @@ def post(robot, payload, now):
     text, or a Chinese description of a timeout or network error, never containing the
     URL or the secret. The timeout (seconds) is config ALERTS_HTTP_TIMEOUT (default 5).
     """
-    timeout = float(current_app.config.get("ALERTS_HTTP_TIMEOUT", DEFAULT_TIMEOUT))
+    timeout = current_app.config["ALERTS_HTTP_TIMEOUT"]
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     # the scheme is http(s): check_webhook() refused anything else when the robot was saved
     request = urllib.request.Request(  # noqa: S310
