@@ -406,6 +406,11 @@ def test_abnormal_items_become_work_orders_linked_both_ways(app, login):
             assert order.category == "水"
         assert "出水压力：0.18 MPa（正常范围 0.3–0.6 MPa）" in by_answer[
             next(a.id for a in answers if a.item_id == pressure.id)].description
+        from wyapp.models import Notification  # SPEC §9: abnormal items alert the leads
+        alerts = list(Notification.select().where(Notification.kind == "inspection_abnormal"))
+        assert sorted(n.user.username for n in alerts) == ["manager", "supervisor"]
+        assert "2 项异常：出水压力、水箱水位" in alerts[0].body
+        assert all(o.code in alerts[0].body for o in orders)
     page = client.get(done.headers["Location"]).text
     for order in orders:
         assert f'href="/service/orders/{order.id}"' in page

@@ -268,6 +268,10 @@ def test_steps_through_the_web_with_htmx_fragment(login, in_db):
         cause = sf.cause(name="邻里纠纷")
     assert _post(desk, cid, "classify", cause=cause.id, event=0, new_event="装修噪音",
                  major="y").status_code == 302
+    with in_db():  # SPEC §9: a 重大投诉 alerts the manager and the supervisor, once
+        alerts = Notification.select().where(Notification.kind == "complaint_major")
+        assert sorted(n.user.username for n in alerts) == ["manager", "supervisor"]
+        assert alerts.first().link == f"/service/complaints/{cid}"
     assert _post(desk, cid, "followup", satisfaction="满意", comment="谢谢").status_code == 302
     page = desk.get(f"/service/complaints/{cid}").text
     assert "已关闭" in page and "重大投诉" in page and "装修噪音" in page

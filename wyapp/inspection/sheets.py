@@ -4,10 +4,12 @@ submitted sheet are amendments beside the original; the day's sheets for the arc
 """
 from decimal import Decimal, InvalidOperation
 
+from flask import has_request_context, url_for
 from peewee import IntegrityError
 
 from ..db import db, utcnow
 from ..errors import DomainError
+from ..models import User, notify, record_number
 from ..service.orders import create_work_order, orders_for_origin  # the service desk's calls
 from .models import Equipment, Sheet, SheetAmendment, SheetAnswer
 
@@ -161,9 +163,23 @@ def submit_sheet(sheet, user, idempotency_key=None, mark_repairing=False, now=No
         for answer in abnormal:
             answer.work_order_id = raise_work_order(sheet, answer, user, now)
             answer.save()
+        if abnormal:
+            _alert_abnormal(sheet, abnormal)
         if abnormal and mark_repairing:
             Equipment.update(status="维修中").where(Equipment.id == sheet.equipment_id).execute()
     return Sheet.get_by_id(sheet.id)
+
+
+def _alert_abnormal(sheet, abnormal):
+    """SPEC §9: an abnormal inspection item alerts the estate's supervisors and managers
+    (kind "inspection_abnormal", which the group robots may forward), once per sheet."""
+    equipment = sheet.equipment
+    items = "、".join(a.item.label for a in abnormal[:5]) + ("等" if len(abnormal) > 5 else "")
+    codes = "、".join(record_number("BX", a.work_order_id) for a in abnormal if a.work_order_id)
+    notify(User.with_role(sheet.estate, "supervisor", "manager"), sheet.estate,
+           "inspection_abnormal", f"设备日检异常：{equipment.code} {equipment.name}",
+           f"{len(abnormal)} 项异常：{items}" + (f"；已生成维修工单 {codes}" if codes else ""),
+           url_for("inspection.sheet", sheet_id=sheet.id) if has_request_context() else "")
 
 
 def raise_work_order(sheet, answer, user, now=None):

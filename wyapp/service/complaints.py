@@ -258,8 +258,14 @@ def classify(complaint, by, *, cause=None, event=None, new_event="", major=False
         note = "；".join(x for x in [f"分类：{cause.name}" if cause else "分类：未分类",
                                       f"事件：{event.title}" if event else "",
                                       "重大投诉" if major else ""] if x)
-        return _advance(complaint, "分类", by, now, note, cause=cause, event=event,
+        was_major = complaint.major
+        done = _advance(complaint, "分类", by, now, note, cause=cause, event=event,
                         major=bool(major))
+        if major and not was_major:  # SPEC §9: a 重大投诉 alerts the managers at once
+            notify(User.with_role(complaint.estate, "manager", "supervisor"), complaint.estate,
+                   "complaint_major", f"重大投诉 {complaint.code}",
+                   (complaint.content or "")[:200], _link(complaint))
+        return done
 
 
 def amend_complaint(complaint, by, note, now=None):
