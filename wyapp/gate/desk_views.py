@@ -7,12 +7,13 @@ from flask_login import current_user
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import utcnow
 from ..errors import DomainError
+from ..idempotency import once
 from ..qr import qr_svg
 from ..web import render
 from . import goods
 from . import invitations as bookings  # `invitations` is the view below
 from .forms import InvitationForm, SlipForm
-from .models import Invitation
+from .models import Invitation, ReleaseSlip
 from .views import DESK, bp
 
 
@@ -31,7 +32,8 @@ def invitations():
     form = InvitationForm(data={"valid_from": today, "valid_to": today})
     if form.validate_on_submit():
         try:
-            invitation = bookings.create_invitation(estate, current_user, form.data)
+            invitation, _ = once(Invitation, form.once_key, lambda: bookings.create_invitation(
+                estate, current_user, form.data), Invitation.estate == estate)
         except DomainError as error:
             form.show(error)
         else:
@@ -68,7 +70,8 @@ def slip_new():
     form = SlipForm(data={"valid_on": estate.today(utcnow())})
     if form.validate_on_submit():
         try:
-            slip = goods.issue_slip(estate, current_user, form.data)
+            slip, _ = once(ReleaseSlip, form.once_key, lambda: goods.issue_slip(
+                estate, current_user, form.data), ReleaseSlip.estate == estate)
         except DomainError as error:
             form.show(error)
         else:

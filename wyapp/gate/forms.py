@@ -6,6 +6,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from ..errors import show_error
 from ..forms import BaseForm, cleaned, required, text
+from ..idempotency import CreateOnce
 from .models import PURPOSES, VEHICLE_KINDS
 from .validators import clean_id_number, clean_mobile, clean_plate
 
@@ -52,7 +53,7 @@ def purpose_field(default=None):
                       validate_choice=False, validators=[InputRequired("请选择来访事由。")])
 
 
-class VisitForm(GateForm):
+class VisitForm(CreateOnce, GateForm):
     name = text("访客姓名", 40, required("请填写访客姓名。"))
     phone = text("手机号", 20, required("请填写手机号。"), cleaned(clean_mobile))
     unit = text("被访房号", 30)
@@ -70,7 +71,7 @@ class VisitForm(GateForm):
             raise ValidationError("请填写被访房号或被访人。")
 
 
-class InvitationForm(GateForm):
+class InvitationForm(CreateOnce, GateForm):
     name = text("访客姓名", 40, required("请填写访客姓名。"))
     phone = text("手机号", 20, required("请填写手机号。"), cleaned(clean_mobile))
     unit = text("被访房号", 30, required("请填写被访房号，例如 1-101。"))
@@ -86,13 +87,13 @@ class CodeForm(GateForm):
     code = text("预约码", 12, required("请输入预约码。"))
 
 
-class VehicleForm(GateForm):
+class VehicleForm(CreateOnce, GateForm):
     plate = text("车牌号", 12, required("请填写车牌号。"), cleaned(clean_plate))
     kind = RadioField("类型", choices=[SelectChoice(k, k) for k in VEHICLE_KINDS], default="访客",
                       validate_choice=False, validators=[InputRequired("请选择车辆类型。")])
 
 
-class SlipForm(GateForm):
+class SlipForm(CreateOnce, GateForm):
     unit = text("房号", 30, required("请填写房号，例如 1-101。"))
     applicant = text("申请人", 40, required("请填写申请人。"))
     items = text("物品清单", 2000, required("请填写放行物品，每行一件。"))
@@ -105,7 +106,7 @@ class ReleaseForm(GateForm):
     exit_note = text("出门备注", 200)
 
 
-class WatchForm(GateForm):
+class WatchForm(CreateOnce, GateForm):
     name = text("姓名", 40)
     phone = text("手机号", 20, cleaned(clean_mobile))
     id_number = text("身份证号", 24, cleaned(clean_id_number))

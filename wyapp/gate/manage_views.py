@@ -1,13 +1,14 @@
 """Supervisors and managers: the watchlist, the estate's gate rules, the daily reports."""
-from datetime import date
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, flash, redirect, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError
+from ..idempotency import once
+from ..inputs import day_arg
 from ..web import render
 from .forms import SettingsForm, WatchForm
 from .models import GateSettings, PurgeRun, WatchEntry
@@ -23,8 +24,10 @@ def watchlist():
     estate, form = current_estate(), WatchForm()
     if form.validate_on_submit():
         try:
-            add_watch(estate, current_user, **{k: form.data[k] for k in
-                               ("name", "phone", "id_number", "plate", "reason")})
+            once(WatchEntry, form.once_key, lambda: add_watch(
+                estate, current_user, **{k: form.data[k] for k in
+                                         ("name", "phone", "id_number", "plate", "reason")}),
+                WatchEntry.estate == estate)
         except DomainError as error:
             form.show(error)
         else:
@@ -64,10 +67,7 @@ def settings():
 
 
 def _report_day(estate):
-    try:
-        return date.fromisoformat(request.args.get("day", "")[:10])
-    except ValueError:
-        return estate.today(utcnow())
+    return day_arg("day", estate.today(utcnow()))
 
 
 @bp.route("/report")

@@ -158,5 +158,32 @@ class PurgeRun(BaseModel):
     photos = IntegerField(default=0)
 
 
+# A plate is on site once: one entry not yet out per plate and estate, kept by the database
+# (four taps at once: one entry, the others are told it is inside). Purged rows (plate
+# blanked) are not plates any more.
+VehicleEntry.add_index(VehicleEntry.index(
+    VehicleEntry.estate, VehicleEntry.plate, unique=True,
+    where=VehicleEntry.time_out.is_null() & VehicleEntry.purged_at.is_null(),
+    name="vehicle_entry_plate_on_site"))
+
+
+def _plate_on_site_once(migrator):
+    """0002: the index of a plate on site once. Where a race left a plate inside twice, the
+    older entries are taken out when the newest came in (only one car can be inside)."""
+    inside = (VehicleEntry.select().where(VehicleEntry.time_out.is_null(),
+                                          VehicleEntry.purged_at.is_null())
+              .order_by(VehicleEntry.time_in.desc(), VehicleEntry.id.desc()))
+    newest = {}
+    for entry in inside:
+        key = (entry.estate_id, entry.plate)
+        if key in newest:
+            (VehicleEntry.update(time_out=newest[key].time_in)
+             .where(VehicleEntry.id == entry.id).execute())
+        else:
+            newest[key] = entry
+    VehicleEntry._schema.create_indexes(safe=True)
+
+
 MIGRATIONS = MigrationGroup("gate", [GateSettings, Invitation, Visit, VehicleEntry,
-                                     ReleaseSlip, SlipItem, WatchEntry, PurgeRun])
+                                     ReleaseSlip, SlipItem, WatchEntry, PurgeRun],
+                            [("0002_plate_on_site_once", _plate_on_site_once)])

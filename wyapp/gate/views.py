@@ -7,6 +7,9 @@ from flask_login import current_user
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..db import utcnow
 from ..errors import DomainError, show_error
+from ..guards import needs_estate
+from ..idempotency import clean_key, once
+from ..inputs import id_arg
 from ..models import Unit
 from ..photos import save_photos
 from ..web import render
@@ -16,7 +19,7 @@ from .forms import CodeForm, ReleaseForm, VehicleForm, VisitForm
 from .models import GateSettings, Invitation, ReleaseSlip, VehicleEntry, Visit
 from .validators import clean_mobile
 
-bp = Blueprint("gate", __name__, url_prefix="/gate")
+bp = needs_estate(Blueprint("gate", __name__, url_prefix="/gate"))
 
 GATE = ("gate", "supervisor", "manager")
 DESK = ("desk", "supervisor", "manager")
@@ -68,8 +71,8 @@ def _home(form, code_form=None, status=200, **extra):
 def home():
     """The registration form first; ?visit= or ?code= fills it (htmx: just the form)."""
     estate, code_form, data, warnings = current_estate(), CodeForm(formdata=None), {}, []
-    if request.args.get("visit", type=int):
-        data = visits.prefill_from_visit(get_or_404(Visit, request.args.get("visit", type=int)))
+    if visit_id := id_arg("visit"):
+        data = visits.prefill_from_visit(get_or_404(Visit, visit_id))
     elif request.args.get("code"):
         code_form = CodeForm(request.args, meta={"csrf": False})
         try:
@@ -91,6 +94,7 @@ def register():
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key and not IDEMPOTENCY_KEY.match(key):
         abort(400, "请求标识（Idempotency-Key）格式不对。")
+    key = key or clean_key(request.form.get("idempotency_key"))  # the form's, without JS
     if key and scoped(Visit).where(Visit.idempotency_key == key).exists():
         return redirect(url_for("gate.home"))
     form = VisitForm()
@@ -171,9 +175,15 @@ def vehicles():
     """Plate in: the form; the vehicles on site with one-tap 出场."""
     estate, form, status = current_estate(), VehicleForm(), 200
     if form.validate_on_submit():
-        try:
-            entry, hits = cars.vehicle_in(estate, current_user, form.plate.data,
-                                              form.kind.data)
+        hits = []
+
+        def enter():
+            entry, found = cars.vehicle_in(estate, current_user, form.plate.data,
+                                           form.kind.data)
+            hits.extend(found)
+            return entry
+        try:  # once per form shown: a resent POST gets the entry the first made
+            entry, _ = once(VehicleEntry, form.once_key, enter, VehicleEntry.estate == estate)
         except DomainError as error:
             form.show(error)
         else:

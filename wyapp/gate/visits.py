@@ -12,6 +12,8 @@ from ..models import Building, Unit
 from .invitations import USED_TODAY, check_invitation
 from .models import PURPOSES, GateSettings, VehicleEntry, Visit
 from .validators import mask_id, mask_phone
+from .vehicles import inside_message
+from .vehicles import on_site as plate_on_site
 from .watchlist import alert_watch_hit, watch_matches
 
 
@@ -29,7 +31,7 @@ def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos
     `data` holds cleaned form values: name, phone, unit (text), host, purpose, party_size,
     plate, id_number, note, invitation (code). A repeated Idempotency-Key returns the visit
     it first made, so a retried request never registers twice. Raises DomainError on the
-    field: no unit or host, an unknown unit, an unusable invitation code.
+    field: no unit or host, an unknown unit, an unusable invitation code, a plate on site.
     """
     now = now or utcnow()
     if idempotency_key:
@@ -45,6 +47,8 @@ def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos
         raise DomainError("请填写被访房号或被访人。", "unit")
     invitation = check_invitation(estate, data["invitation"], now) \
         if data.get("invitation") else None
+    if data.get("plate") and plate_on_site(estate, data["plate"]):
+        raise DomainError(inside_message(data["plate"]), "plate")
     settings = GateSettings.of(estate)
     id_number = data.get("id_number", "")
     hits = watch_matches(estate, name=data["name"], phone=data["phone"], id_number=id_number,
@@ -71,6 +75,8 @@ def register_visit(estate, user, data, *, now=None, idempotency_key=None, photos
         earlier = idempotency_key and Visit.get_or_none(Visit.idempotency_key == idempotency_key)
         if earlier:
             return earlier, False, []
+        if data.get("plate") and plate_on_site(estate, data["plate"]):
+            raise DomainError(inside_message(data["plate"]), "plate") from None
         if invitation:
             raise DomainError(USED_TODAY, "invitation") from None
         raise
