@@ -94,7 +94,8 @@ def register():
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key and not IDEMPOTENCY_KEY.match(key):
         abort(400, "请求标识（Idempotency-Key）格式不对。")
-    key = key or clean_key(request.form.get("idempotency_key"))  # the form's, without JS
+    posted = clean_key(request.form.get("idempotency_key"))  # the form's key, without JS
+    key = key or (posted if posted and IDEMPOTENCY_KEY.match(posted) else None)
     if key and scoped(Visit).where(Visit.idempotency_key == key).exists():
         return redirect(url_for("gate.home"))
     form = VisitForm()
