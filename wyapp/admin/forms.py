@@ -7,6 +7,7 @@ from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import PASSWORD_RULE
 from ..forms import BaseForm, at_most, required, text
+from ..idempotency import CreateOnce
 from ..models import ROLES
 
 
@@ -25,18 +26,18 @@ def valid_timezone(form, field):
         raise ValidationError("请填写有效的时区，例如 Asia/Shanghai。")
 
 
-class EstateForm(BaseForm):
+class EstateForm(CreateOnce, BaseForm):
     name = text("小区名称", 100, required("请填写小区名称。"))
     address = text("地址", 200)
     timezone = text("时区", 64, required("请填写时区。"), valid_timezone, default="Asia/Shanghai")
     active = BooleanField("启用", default=True)
 
 
-class BuildingForm(BaseForm):
+class BuildingForm(CreateOnce, BaseForm):
     name = text("楼栋名称", 50, required("请填写楼栋名称，例如 3号楼。"))
 
 
-class UnitForm(BaseForm):
+class UnitForm(CreateOnce, BaseForm):
     number = text("房号", 30, required("请填写房号，例如 2-301。"))
     floor = IntegerField("楼层", [Optional(), NumberRange(-10, 200, "楼层应在 -10 到 200 之间。")])
     note = text("备注", 200)
@@ -64,7 +65,7 @@ class UserForm(BaseForm):
     active = BooleanField("账号启用", default=True)
 
 
-class NewUserForm(UserForm):
+class NewUserForm(CreateOnce, UserForm):
     username = text("用户名", 40, required("请填写用户名。"), USERNAME_RULE)
     password = PasswordField("初始密码", [required("请填写初始密码。"), PASSWORD_RULE])
 

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth import role_required
 from ..db import db
 from ..documents import pdf_response, render_pdf
+from ..idempotency import once
 from ..models import Building, Estate, Unit, User, UserSession, utcnow
 from ..web import render
 from .forms import (
@@ -53,9 +54,16 @@ def estate_form(estate_id=None):
     form = EstateForm(obj=estate)
     if form.validate_on_submit():
         form.populate_obj(estate)
-        try:
+
+        def save():
             with db.atomic():
                 estate.save()
+            return estate
+        try:
+            if estate_id:
+                save()
+            else:  # once per form shown: a resent POST gets the estate the first made
+                estate, _ = once(Estate, form.once_key, save)
         except IntegrityError:
             form.name.errors.append("已有同名小区。")
         else:
@@ -71,8 +79,9 @@ def estate(estate_id):
     form = BuildingForm()
     if form.validate_on_submit():
         try:
-            with db.atomic():
-                Building.create(estate=estate, name=form.name.data)
+            once(Building, form.once_key,
+                 lambda: Building.create(estate=estate, name=form.name.data),
+                 Building.estate == estate)
         except IntegrityError:
             form.name.errors.append("这个小区已有同名楼栋。")
         else:
@@ -91,9 +100,10 @@ def building(estate_id, building_id):
     form = UnitForm()
     if form.validate_on_submit():
         try:
-            with db.atomic():
-                Unit.create(estate=estate, building=building, number=form.number.data,
-                            floor=form.floor.data, note=form.note.data)
+            once(Unit, form.once_key,
+                 lambda: Unit.create(estate=estate, building=building, number=form.number.data,
+                                     floor=form.floor.data, note=form.note.data),
+                 Unit.building == building)
         except IntegrityError:
             form.number.errors.append("这栋楼已有这个房号。")
         else:
@@ -147,9 +157,13 @@ def user_new():
     form = _user_form(NewUserForm, User())
     if form.validate_on_submit():
         user = User(username=form.username.data)
-        try:
+
+        def save():
             with db.atomic():
                 _save_user(user, form)
+            return user
+        try:  # once per form shown: a resent POST does not make the account twice
+            user, _ = once(User, form.once_key, save)
         except IntegrityError:
             form.username.errors.append("用户名已被使用。")
         else:
