@@ -98,11 +98,12 @@ def once(model, key, create, *scope):
     """Make a `model` row at most once per key: returns (row, created).
 
     `create()` makes and returns the row (it may make others with it: they share its fate).
-    With no key (an old page, a script) it simply runs, in a transaction. Otherwise a key seen before returns
-    the row it made (see `earlier`, which also says what is raised); a new key is stored with
-    the row in one transaction (a savepoint inside the caller's), and when a concurrent twin
-    stored it first, this one's row is rolled back and the twin's row returned. Works alike
-    on SQLite and PostgreSQL (READ COMMITTED: the twin's row is visible once committed)."""
+    With no key (an old page, a script) it simply runs, in a transaction. Otherwise a key
+    seen before returns the row it made (see `earlier`, which also says what is raised); a
+    new key is stored with the row in one transaction (a savepoint inside the caller's), and
+    when a concurrent twin stored it first, this one's row is rolled back and the twin's row
+    returned. Works alike on SQLite and PostgreSQL (READ COMMITTED: the twin's row is
+    visible once committed)."""
     if not key:
         with db.atomic():  # all or nothing, as with a key
             return create(), True
