@@ -135,5 +135,5 @@ class ClassifyForm(ChoiceMessages):
     major = BooleanField("重大投诉（单独立卷）")
 
 
-class CauseForm(BaseForm):
+class CauseForm(CreateOnce, BaseForm):
     name = text("新分类", 20, required("请填写分类名称。"))

@@ -3,6 +3,7 @@ time, and the complaint root-cause categories."""
 from flask import flash, redirect, request, url_for
 
 from ..auth import current_estate, estate_required, get_or_404, role_required
+from ..idempotency import once
 from ..web import render
 from .causes import add_cause as add_cause_named
 from .causes import causes_of, toggle_cause
@@ -50,7 +51,10 @@ def add_cause():
         toggle_cause(get_or_404(ComplaintCause, toggle))
         return redirect(url_for("service.settings"))
     cause_form = CauseForm()
-    if attempt(cause_form, lambda: add_cause_named(estate, cause_form.name.data)):
+    if attempt(cause_form, lambda: once(  # a resent POST does not say 已有这个分类
+            ComplaintCause, cause_form.once_key,
+            lambda: add_cause_named(estate, cause_form.name.data),
+            ComplaintCause.estate == estate)):
         flash(f"已添加分类 {cause_form.name.data}。", "success")
         return redirect(url_for("service.settings"))
     return _page(estate, _hours_form(estate, formdata=None), cause_form, 422)
