@@ -5,8 +5,22 @@ import re
 
 import pytest
 
+from tests.factories import inspection as make
+from wyapp.db import utcnow
+from wyapp.gate.models import Invitation, ReleaseSlip, VehicleEntry, Visit, WatchEntry
 from wyapp.idempotency import WriteOnce
-from wyapp.service.models import Complaint, WorkOrder
+from wyapp.inspection.models import (
+    Checklist,
+    ChecklistItem,
+    DutyEvent,
+    Equipment,
+    Meter,
+    MeterReading,
+    MeterReplacement,
+    Plan,
+)
+from wyapp.models import Building, Estate, Unit, User
+from wyapp.service.models import Complaint, ComplaintCause, WorkOrder
 
 KEY_FIELD = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"|'
                        r'value="([^"]+)"[^>]*name="idempotency_key"')
@@ -35,6 +49,90 @@ def count(in_db, model, *where):
 def same_answer(first, second):
     assert first.status_code == second.status_code == 302, (first.text, second.text)
     assert first.headers["Location"] == second.headers["Location"]
+
+
+# Each create form: (role, model, setup) where setup(estate) runs in the database and returns
+# (form page, POST url or None for the same, form values).
+def _today(estate):
+    return estate.today(utcnow())
+
+
+def _meter_url(estate):
+    return f"/inspection/meters/{make.meter(estate).id}"
+
+
+def _checklist_url(estate):
+    return f"/inspection/checklists/{make.checklist(estate, items=[]).id}"
+
+
+def _shift_events(estate):
+    return "/inspection/duty", f"/inspection/duty/{make.duty_shift(estate).id}/events"
+
+
+def _building(estate):
+    building = Building.get(Building.estate == estate, Building.name == "1号楼")
+    return f"/admin/estates/{estate.id}/buildings/{building.id}"
+
+
+CREATE_FORMS = {
+    "访客登记": ("gate", Visit, lambda e: ("/gate/", None, {
+        "name": "陈美玲", "phone": "13812345678", "unit": "1-101", "host": "",
+        "purpose": "探亲访友", "party_size": "1", "plate": "", "id_number": "", "note": ""})),
+    "预约": ("desk", Invitation, lambda e: ("/gate/invitations", None, {
+        "name": "陈美玲", "phone": "13812345678", "unit": "1-101", "purpose": "探亲访友",
+        "party_size": "1", "plate": "", "valid_from": _today(e).isoformat(),
+        "valid_to": _today(e).isoformat(), "note": ""})),
+    "放行条": ("desk", ReleaseSlip, lambda e: ("/gate/slips/new", None, {
+        "unit": "1-101", "applicant": "王先生", "items": "旧沙发 1", "approved_by": "李主管",
+        "valid_on": _today(e).isoformat(), "note": ""})),
+    "关注名单": ("supervisor", WatchEntry, lambda e: ("/gate/watchlist", None, {
+        "name": "钱某", "phone": "", "id_number": "", "plate": "", "reason": "曾冒充快递员"})),
+    "车辆入场": ("gate", VehicleEntry, lambda e: ("/gate/vehicles", None, {
+        "plate": "粤B12345", "kind": "业主"})),
+    "设备": ("supervisor", Equipment, lambda e: ("/inspection/equipment/new", None, {
+        "code": "SB-09", "name": "2号水泵", "category": "给排水", "status": "在用"})),
+    "检查表": ("supervisor", Checklist, lambda e: ("/inspection/checklists/new", None, {
+        "name": "水泵日检表", "category": "", "equipment": "0"})),
+    "检查项": ("supervisor", ChecklistItem, lambda e: (_checklist_url(e), None, {
+        "label": "运行声音", "kind": "pass_fail", "required": "y"})),
+    "巡检计划": ("supervisor", Plan, lambda e: ("/inspection/plans/new", None, {
+        "equipment": str(make.equipment(e).id), "checklist": str(make.checklist(e).id),
+        "frequency": "每日", "active": "y"})),
+    "表计": ("supervisor", Meter, lambda e: ("/inspection/meters/new", None, {
+        "kind": "电", "name": "1号楼公共照明电表", "unit": "0", "multiplier": "1"})),
+    "抄表": ("engineer", MeterReading, lambda e: (_meter_url(e), None, {
+        "month": f"{_today(e):%Y-%m}", "value": "1200"})),
+    "换表": ("engineer", MeterReplacement, lambda e: (lambda url: (url, f"{url}/replace", {
+        "replaced_on": _today(e).isoformat(), "old_final": "100", "new_serial": "N-2",
+        "new_start": "0"}))(_meter_url(e))),
+    "值班事件": ("engineer", DutyEvent, lambda e: (*_shift_events(e), {"text": "2号泵异响"})),
+    "投诉原因分类": ("supervisor", ComplaintCause, lambda e: (
+        "/service/settings", "/service/settings/causes", {"name": "装修噪音"})),
+    "小区": ("admin", Estate, lambda e: ("/admin/estates/new", None, {
+        "name": "滨江花园", "address": "", "timezone": "Asia/Shanghai", "active": "y"})),
+    "楼栋": ("admin", Building, lambda e: (f"/admin/estates/{e.id}", None, {"name": "9号楼"})),
+    "房号": ("admin", Unit, lambda e: (_building(e), None, {"number": "1-9901", "floor": "9"})),
+    "账号": ("admin", User, lambda e: ("/admin/users/new", None, {
+        "username": "newbie", "display_name": "新同事", "roles": "guard",
+        "estates": str(e.id), "active": "y", "password": "long-enough-1"})),
+}
+
+
+@pytest.mark.parametrize("name", list(CREATE_FORMS))
+def test_each_create_form_resent_makes_one(login, in_db, name):
+    role, model, setup = CREATE_FORMS[name]
+    with in_db():
+        form_url, post_url, data = setup(Estate.get(Estate.name == "示范花园"))
+    client = login(role)
+    page = client.get(form_url).text
+    before = count(in_db, model)  # after the page: settings make the default causes
+    key = shown_key(page)
+    first, second = (client.post(post_url or form_url, data={**data, "idempotency_key": key})
+                     for _ in range(2))
+    assert first.status_code in (200, 302), first.text
+    assert (second.status_code, second.headers.get("Location")) == \
+        (first.status_code, first.headers.get("Location"))
+    assert count(in_db, model) == before + 1
 
 
 def test_work_order_resent_makes_one(login, in_db):
