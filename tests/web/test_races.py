@@ -138,3 +138,42 @@ def test_concurrent_writers_wait_for_the_lock(app, served):
     answers = desk.at_once("/service/orders/new", forms)
     assert [status for status, _, _ in answers] == [302] * len(forms)
     assert rows(app, WorkOrder) == len(forms)
+
+
+def test_the_rules_reach_an_existing_database(make_app, database_url):
+    """An installation from before these rules, with a race's leftovers: migrating ends the
+    older twins, adds the indexes and the table of form keys; then the rules hold."""
+    from peewee import IntegrityError
+
+    from wyapp.cli import migration_groups
+    from wyapp.db import SchemaMigration, migrate
+    from wyapp.idempotency import WriteOnce
+
+    app = make_app(database_url)
+    with app.app_context(), db.connection_context():
+        factories.office()
+        estate, engineer = Estate.get(), factories.user("eng2", roles=("engineer",))
+        db.execute_sql("DROP INDEX duty_shift_one_open")
+        db.execute_sql("DROP INDEX vehicle_entry_plate_on_site")
+        db.drop_tables([WriteOnce])
+        SchemaMigration.delete().where(SchemaMigration.name.in_(
+            ["inspection:0002_one_open_shift", "gate:0002_plate_on_site_once",
+             "once:baseline"])).execute()
+        now = utcnow()
+        make.duty_shift(estate, engineer, started_at=now)
+        make.duty_shift(estate, engineer, started_at=now.replace(microsecond=0))
+        for _ in range(2):
+            VehicleEntry.create(estate=estate, plate="粤B66666", kind="业主", time_in=now)
+
+        applied = migrate(migration_groups())
+
+        assert set(applied) == {"inspection:0002_one_open_shift",
+                                "gate:0002_plate_on_site_once", "once:baseline"}
+        assert DutyShift.select().where(DutyShift.ended_at.is_null()).count() == 1
+        assert VehicleEntry.select().where(VehicleEntry.time_out.is_null()).count() == 1
+        for make_twin in (lambda: make.duty_shift(estate, engineer),
+                          lambda: VehicleEntry.create(estate=estate, plate="粤B66666",
+                                                      kind="业主", time_in=now)):
+            with pytest.raises(IntegrityError), db.atomic():
+                make_twin()
+        assert WriteOnce.select().count() == 0
