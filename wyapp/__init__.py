@@ -2,7 +2,6 @@
 from pathlib import Path
 
 from flask import Flask
-from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,7 +12,6 @@ from .models import record_number
 
 csrf = CSRFProtect()
 htmx = Htmx()
-talisman = Talisman()
 
 
 def _resource_dir(name):
@@ -34,7 +32,6 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    talisman.init_app(app, **web.SECURITY_HEADERS)
     web.init_app(app)
     guards.init_app(app)
 
