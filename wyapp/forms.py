@@ -15,6 +15,7 @@ from wtforms import FileField, MultipleFileField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .errors import DomainError
+from .inputs import MAX_ID, posted_id
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -62,6 +63,20 @@ def text(label, n, *validators, **kwargs):
     """A stripped text field of at most n characters."""
     return StringField(label, [*validators, at_most(n)],
                        filters=[lambda v: v.strip() if isinstance(v, str) else ""], **kwargs)
+
+
+def record_id(value):
+    """`coerce` of a field choosing a record by id (instead of `int`): an int that a column
+    can hold (1 … 2^63 − 1), else ValueError, which WTForms reports as a bad choice — so
+    2^63 or '²' posted in a select never reaches the database."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID:
+        return value  # a choice's own value (0 stands for "none" in some selects)
+    if isinstance(value, str) and value.strip() == "0":
+        return 0
+    number = posted_id(value)
+    if number is None:
+        raise ValueError("请重新选择。")
+    return number
 
 
 def cleaned(cleaner):

@@ -4,11 +4,18 @@
   one is a page that cannot exist, so 404, never an OverflowError from the driver.
 - NUL bytes: PostgreSQL cannot store U+0000 in text, and no person types it; a request whose
   path, query or form carries one is refused (400) with a Chinese message.
+- An estate: a feature blueprint that works on an estate's records says so once
+  (`needs_estate(bp)`); a logged-in user assigned to no estate then gets a page saying so
+  (403) on every route of it, instead of a view meeting `None.timezone`.
+
+Values inside the query and the form (ids, days, months, numbers, phones) are read by
+wyapp.inputs.
 """
 from flask import abort, request
+from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1  # BIGINT / SQLite INTEGER
+from .inputs import MAX_ID
 
 
 class IdConverter(IntegerConverter):
@@ -27,6 +34,22 @@ def refuse_nul():
             "\x00" in key or "\x00" in value
             for source in (request.args, request.form) for key, value in source.items(multi=True)):
         abort(400, NUL_REFUSED)
+
+
+NO_ESTATE = "您的账号还没有分配小区，请联系系统管理员。"
+
+
+def needs_estate(blueprint):
+    """Every route of `blueprint` works in the current estate: a logged-in user with none
+    gets 403 with NO_ESTATE before the view runs (anonymous users go on to the login
+    check; public routes stay public)."""
+    from .auth import current_estate
+
+    def check_estate():
+        if current_user.is_authenticated and current_estate() is None:
+            abort(403, NO_ESTATE)
+    blueprint.before_request(check_estate)
+    return blueprint
 
 
 def init_app(app):

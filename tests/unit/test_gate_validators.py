@@ -4,12 +4,14 @@ import pytest
 from wyapp.errors import DomainError
 from wyapp.gate.goods import parse_items
 from wyapp.gate.validators import (
+    PLATE_ODD,
     clean_id_number,
-    clean_mobile,
     clean_plate,
     mask_id,
     mask_phone,
+    plate_warning,
 )
+from wyapp.inputs import clean_mobile
 
 MOBILES = [
     ("13812345678", "13812345678"),
@@ -23,7 +25,14 @@ MOBILES = [
     ("23812345678", None),     # not starting with 1
     ("12812345678", None),     # 12x is not a mobile prefix
     ("1381234567a", None),
-    ("０１３８", None),         # full-width digits
+    ("０１３８", None),         # full-width digits, but 4 of them
+    # pasted from a contact card or a chat (issue 15): the visible 11 digits are the number
+    ("\u202a13912345678\u202c", "13912345678"),
+    ("139\u200b1234\u200b5678", "13912345678"),
+    ("１３９１２３４５６７８", "13912345678"),
+    ("0086 139 1234 5678", "13912345678"),
+    ("+86 139-1234-5678", "13912345678"),
+    ("86 13912345678", "13912345678"),
     ("<script>", None),
 ]
 
@@ -37,35 +46,48 @@ def test_mobile(typed, expected):
         assert clean_mobile(typed) == expected
 
 
-PLATES = [
-    ("粤B12345", "粤B12345"),
-    ("粤b 12345", "粤B12345"),
-    ("京A·8K2M1", "京A8K2M1"),
-    ("沪C-1234挂", "沪C1234挂"),
-    ("粤B1234学", "粤B1234学"),
-    ("粤BD12345", "粤BD12345"),   # new-energy small car, 8 characters
-    ("粤BFA1234", "粤BFA1234"),
-    ("粤B12345D", "粤B12345D"),   # new-energy large vehicle
-    ("湘C2N7L5", "湘C2N7L5"),
-    ("", ""),
-    ("B12345", None),            # no province
-    ("粤12345", None),
-    ("粤B1234", None),            # too short
-    ("粤BI2345", None),           # I is never used
-    ("粤B123456", None),          # 8 characters but not a new-energy pattern
-    ("粤BD123456", None),        # 9 characters
-    ("港B12345", None),
-    ("' OR 1=1 --", None),
+PLATES = [  # (typed, recorded as, odd: a gentle warning)
+    ("粤B12345", "粤B12345", False),
+    ("粤b 12345", "粤B12345", False),
+    ("京A·8K2M1", "京A8K2M1", False),
+    ("沪C-1234挂", "沪C1234挂", False),
+    ("粤B1234学", "粤B1234学", False),
+    ("粤BD12345", "粤BD12345", False),   # new-energy small car, 8 characters
+    ("粤BFA1234", "粤BFA1234", False),
+    ("粤B12345D", "粤B12345D", False),   # new-energy large vehicle
+    ("湘C2N7L5", "湘C2N7L5", False),
+    ("", "", False),
+    # the special series a barrier sees (issue 15): recorded, not refused
+    ("使014578", "使014578", False),     # embassy
+    ("沪A1234领", "沪A1234领", False),   # consulate
+    ("WJ0112345", "WJ0112345", False),   # armed police
+    ("粤B1234警", "粤B1234警", False),
+    ("粤Z1234港", "粤Z1234港", False),
+    ("粤Z1234澳", "粤Z1234澳", False),
+    ("粤B1234应急", "粤B1234应急", False),
+    ("ｗｊ０１１２３４５", "WJ0112345", False),  # typed full width
+    # odd ones: recorded as seen, with a warning to check it against the car
+    ("B12345", "B12345", True),            # no province
+    ("粤12345", "粤12345", True),
+    ("粤B1234", "粤B1234", True),           # too short
+    ("粤BI2345", "粤BI2345", True),          # I is never used
+    ("粤B123456", "粤B123456", True),
+    ("港B12345", "港B12345", True),
+    # not a plate at all
+    ("' OR 1=1 --", None, None),
+    ("粤", None, None),
+    ("粤B1234567890123", None, None),
 ]
 
 
-@pytest.mark.parametrize(("typed", "expected"), PLATES)
-def test_plate(typed, expected):
+@pytest.mark.parametrize(("typed", "expected", "odd"), PLATES)
+def test_plate(typed, expected, odd):
     if expected is None:
         with pytest.raises(DomainError, match="车牌号格式不对"):
             clean_plate(typed)
     else:
         assert clean_plate(typed) == expected
+        assert plate_warning(expected) == (PLATE_ODD if odd else None)
 
 
 IDS = [

@@ -140,7 +140,7 @@ def test_user_form_errors_keep_values(admin):
         "username": "bad name!", "display_name": "某人", "phone": "12345",
         "password": "short", "roles": []})
     page = response.text
-    assert "用户名只能用" in page and "请填写 11 位手机号" in page
+    assert "用户名只能用" in page and "手机号应为 11 位数字" in page
     assert "密码长度为 8 到 128 位" in page and "请至少选择一个岗位" in page
     assert 'value="bad name!"' in page and 'value="某人"' in page
     taken = admin.post("/admin/users/new", data={

@@ -105,12 +105,12 @@ def test_long_stay_is_highlighted_with_the_estates_hours(gate, in_db, now):
 
 def test_validation_messages_keep_what_was_typed(gate, in_db):
     response = gate.post("/gate/", data=visit_form(
-        phone="1381234", plate="粤B12", id_number="440306199003071233", unit="9-999",
+        phone="1381234", plate="粤B-12!", id_number="440306199003071233", unit="9-999",
         party_size="很多"))
     assert response.status_code == 422
     page = response.text
     assert "手机号应为 11 位数字" in page and 'value="1381234"' in page
-    assert "车牌号格式不对" in page and 'value="粤B12"' in page
+    assert "车牌号格式不对" in page and 'value="粤B-12!"' in page
     assert "身份证号校验位不对" in page and 'value="440306199003071233"' in page
     assert "请填写整数" in page and 'value="很多"' in page
     assert 'value="王小明"' in page and 'value="9-999"' in page

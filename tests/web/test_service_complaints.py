@@ -241,7 +241,7 @@ def test_intake_bad_dates_and_unit(login):
                                     data={**base, "received_at": "明天"}).text
     assert "没有房号" in desk.post("/service/complaints/new",
                                 data={**base, "unit": "99-99"}).text
-    assert "联系电话只能填数字" in desk.post("/service/complaints/new",
+    assert "电话应为 11 位手机号，或带区号的座机号" in desk.post("/service/complaints/new",
                                      data={**base, "phone": "abc"}).text
 
 

@@ -6,8 +6,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import PASSWORD_RULE
-from ..forms import BaseForm, at_most, required, text
+from ..forms import BaseForm, at_most, cleaned, record_id, required, text
 from ..idempotency import CreateOnce
+from ..inputs import clean_mobile
 from ..models import ROLES
 
 
@@ -57,11 +58,10 @@ USERNAME_RULE = Regexp(r"^[A-Za-z0-9_.-]{2,40}$",
 
 class UserForm(BaseForm):
     display_name = text("姓名", 40, required("请填写姓名。"))
-    phone = text("手机号", 20, Optional(),
-                 Regexp(r"^1\d{10}$", message="请填写 11 位手机号，以 1 开头。"))
+    phone = text("手机号", 30, cleaned(clean_mobile))
     roles = CheckboxesField("岗位", choices=[SelectChoice(k, v) for k, v in ROLES.items()],
                             validators=[required("请至少选择一个岗位。")])
-    estates = CheckboxesField("所属小区", coerce=int)
+    estates = CheckboxesField("所属小区", coerce=record_id)
     active = BooleanField("账号启用", default=True)
 
 

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..auth import estate_required
 from ..documents import pdf_response
+from ..inputs import id_arg
 from ..web import render
 from . import services
 from .models import Document
@@ -32,7 +33,7 @@ def index():
     estates = list(current_user.estates())
     query = _visible_documents(current_user).order_by(Document.created_at.desc(),
                                                       Document.id.desc())
-    kind, estate_id = request.args.get("kind", ""), request.args.get("estate", type=int)
+    kind, estate_id = request.args.get("kind", ""), id_arg("estate")
     start, end = request.args.get("from", "")[:10], request.args.get("to", "")[:10]
     if kind in kinds:
         query = query.where(Document.kind == kind)

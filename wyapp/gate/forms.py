@@ -7,8 +7,9 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 from ..errors import show_error
 from ..forms import BaseForm, cleaned, required, text
 from ..idempotency import CreateOnce
+from ..inputs import clean_mobile
 from .models import PURPOSES, VEHICLE_KINDS
-from .validators import clean_id_number, clean_mobile, clean_plate
+from .validators import clean_id_number, clean_plate
 
 
 def whole_number(label, low, high, default=None):
@@ -55,7 +56,7 @@ def purpose_field(default=None):
 
 class VisitForm(CreateOnce, GateForm):
     name = text("访客姓名", 40, required("请填写访客姓名。"))
-    phone = text("手机号", 20, required("请填写手机号。"), cleaned(clean_mobile))
+    phone = text("手机号", 30, required("请填写手机号。"), cleaned(clean_mobile))
     unit = text("被访房号", 30)
     host = text("被访人", 40)
     purpose = purpose_field()
@@ -73,7 +74,7 @@ class VisitForm(CreateOnce, GateForm):
 
 class InvitationForm(CreateOnce, GateForm):
     name = text("访客姓名", 40, required("请填写访客姓名。"))
-    phone = text("手机号", 20, required("请填写手机号。"), cleaned(clean_mobile))
+    phone = text("手机号", 30, required("请填写手机号。"), cleaned(clean_mobile))
     unit = text("被访房号", 30, required("请填写被访房号，例如 1-101。"))
     purpose = purpose_field(default="探亲访友")
     party_size = whole_number("人数", 1, 50, default=1)
@@ -108,7 +109,7 @@ class ReleaseForm(GateForm):
 
 class WatchForm(CreateOnce, GateForm):
     name = text("姓名", 40)
-    phone = text("手机号", 20, cleaned(clean_mobile))
+    phone = text("手机号", 30, cleaned(clean_mobile))
     id_number = text("身份证号", 24, cleaned(clean_id_number))
     plate = text("车牌号", 12, cleaned(clean_plate))
     reason = text("原因", 200, required("请填写关注原因。"))

@@ -1,4 +1,4 @@
-"""Checks of what a guard types: mainland mobile numbers, plates, ID numbers (GB 11643).
+"""Checks of what a guard types: plates, ID numbers (GB 11643); phones: wyapp.inputs.
 
 Each `clean_*` returns the normalised value or raises DomainError (message in Chinese, on the
 field it was given); an empty value is returned as "" (the form decides what is required).
@@ -8,12 +8,21 @@ from datetime import date, timedelta
 
 from ..db import utcnow
 from ..errors import DomainError
+from ..inputs import typed
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 LETTER = "A-HJ-NP-Z"  # I and O are never used on plates
 PLATE_PATTERNS = (
-    # conventional 7 characters; the last may be 挂 学 警 港 澳
-    re.compile(rf"^[{PROVINCES}][{LETTER}][{LETTER}0-9]{{4}}[{LETTER}0-9挂学警港澳]$"),
+    # conventional 7 characters; the last may be 挂 学 警 港 澳 领 (consulate: 沪A1234领)
+    re.compile(rf"^[{PROVINCES}][{LETTER}][{LETTER}0-9]{{4}}[{LETTER}0-9挂学警港澳领]$"),
+    # emergency vehicles: 粤B1234应急
+    re.compile(rf"^[{PROVINCES}][{LETTER}][{LETTER}0-9]{{4}}应急$"),
+    # embassy: 使 + 6 digits (使014578)
+    re.compile(r"^使[0-9]{6}$"),
+    # armed police: WJ + 2-digit force + 5 (WJ0112345), the 5th may be 消/边/通/森/金/电/警
+    re.compile(r"^WJ[0-9]{2}[0-9A-Z]?[0-9]{4}[0-9A-Z消边通森金电警]?$"),
+    # Hong Kong / Macau cross-border: 粤Z1234港, 粤Z1234澳 (covered above); military: 2 letters
+    re.compile(rf"^[{LETTER}]{{2}}[0-9]{{5}}$"),
     # new-energy small car: D/F (and the newer A–K series) then a letter or digit, 4 digits
     re.compile(rf"^[{PROVINCES}][{LETTER}][A-HJK][{LETTER}0-9][0-9]{{4}}$"),
     # new-energy large vehicle: 5 digits then D or F
@@ -21,28 +30,32 @@ PLATE_PATTERNS = (
 )
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
-def clean_mobile(value, field="phone"):
-    digits = re.sub(r"[\s-]", "", value or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    if not digits:
-        return ""
-    if not MOBILE.match(digits):
-        raise DomainError("手机号应为 11 位数字，以 1 开头，例如 13812345678。", field)
-    return digits
+PLATE_CHARS = re.compile(r"[0-9A-Z\u4e00-\u9fff]{2,12}", re.ASCII)
+PLATE_ODD = "这个车牌号不常见（已照录），请与车上的号牌核对。"
 
 
 def clean_plate(value, field="plate"):
-    plate = re.sub(r"[\s·.\-]", "", value or "").upper()
+    """A plate as typed → its characters (NFKC, upper case, spaces, dots and dashes taken
+    out); '' for nothing typed. Any plate a barrier sees can be recorded — the special
+    series (使, 领, WJ, 警, 学, 挂, 港, 澳, 应急) and ones not listed here too: only text that
+    cannot be a plate (punctuation, 1 or over 12 characters) raises DomainError beside
+    `field`. Whether it looks odd is `plate_warning`."""
+    plate = re.sub(r"[\s·.\-]", "", typed(value)).upper()
     if not plate:
         return ""
-    if not any(p.match(plate) for p in PLATE_PATTERNS):
-        raise DomainError("车牌号格式不对：应为省份简称 + 字母 + 5 位（新能源 6 位），"
-                        "例如 粤B12345 或 粤BD12345。", field)
+    if not PLATE_CHARS.fullmatch(plate):
+        raise DomainError("车牌号格式不对：只能有汉字、字母和数字，例如 粤B12345。", field)
     return plate
+
+
+def plate_warning(plate):
+    """A gentle note for a cleaned plate that matches none of the known series (recorded
+    all the same), or None."""
+    if plate and not any(p.match(plate) for p in PLATE_PATTERNS):
+        return PLATE_ODD
+    return None
 
 
 def id_check_digit(first17):

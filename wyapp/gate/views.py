@@ -9,7 +9,7 @@ from ..db import utcnow
 from ..errors import DomainError, show_error
 from ..guards import needs_estate
 from ..idempotency import clean_key, once
-from ..inputs import id_arg
+from ..inputs import clean_mobile, id_arg
 from ..models import Unit
 from ..photos import save_photos
 from ..web import render
@@ -17,7 +17,7 @@ from . import goods, invitations, privacy, visits, watchlist
 from . import vehicles as cars  # `vehicles` is the view below
 from .forms import CodeForm, ReleaseForm, VehicleForm, VisitForm
 from .models import GateSettings, Invitation, ReleaseSlip, VehicleEntry, Visit
-from .validators import clean_mobile
+from .validators import plate_warning
 
 bp = needs_estate(Blueprint("gate", __name__, url_prefix="/gate"))
 
@@ -111,6 +111,8 @@ def register():
             form.show(error)
         else:
             flash(f"已登记：被访 {visit.visited}，{visit.party_size} 人。", "success")
+            if warning := plate_warning(visit.plate):
+                flash(warning, "warning")
             if hits:
                 flash(f"⚠ 关注名单提醒：{watchlist.describe_watch(hits)}。请核实后决定是否放行，"
                       "已通知主管。", "error")
@@ -189,6 +191,8 @@ def vehicles():
             form.show(error)
         else:
             flash(f"{entry.plate} 已入场。", "success")
+            if warning := plate_warning(entry.plate):
+                flash(warning, "warning")
             if hits:
                 flash(f"⚠ 关注名单提醒：{watchlist.describe_watch(hits)}。已通知主管。", "error")
             return redirect(url_for("gate.vehicles"))

@@ -1,14 +1,14 @@
-from datetime import date
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Regexp, ValidationError
+from wtforms.validators import ValidationError
 
 from ..admin import forms as admin_forms
 from ..errors import DomainError
-from ..forms import BaseForm, at_most, required, text
+from ..forms import BaseForm, at_most, record_id, required, text
 from ..idempotency import CreateOnce
+from ..inputs import parse_day, parse_month
 from .models import CATEGORIES, FREQUENCIES, ITEM_KINDS, METER_KINDS, STATUSES
 from .sheets import parse_number
 
@@ -55,11 +55,19 @@ def number(label, *validators):
 
 
 def iso_date(form, field):
+    """A day of the sane years (wyapp.inputs.parse_day), kept as typed when valid."""
+    if field.data and parse_day(field.data) is None:
+        raise ValidationError("请填写日期，例如 2024-05-01。")
+
+
+def month_field(form, field):
+    """A month of the sane years (wyapp.inputs.parse_month): ASCII or full-width digits,
+    normalised to 2024-05."""
     if field.data:
-        try:
-            date.fromisoformat(field.data)
-        except ValueError:
-            raise ValidationError("请填写日期，例如 2024-05-01。") from None
+        first = parse_month(field.data)
+        if first is None:
+            raise ValidationError("月份格式应为 2024-05。")
+        field.data = f"{first:%Y-%m}"
 
 
 def textarea(label, n, *validators):
@@ -92,7 +100,7 @@ class ChecklistForm(CreateOnce, BaseForm):
     name = text("检查表名称", 100, required("请填写检查表名称。"))
     category = Choice("适用类别",
                            choices=options([("", "不限")] + [(c, c) for c in CATEGORIES]))
-    equipment = Choice("适用设备", coerce=int)
+    equipment = Choice("适用设备", coerce=record_id)
 
 
 class ItemForm(CreateOnce, BaseForm):
@@ -114,15 +122,15 @@ class ItemForm(CreateOnce, BaseForm):
 
 
 class PlanForm(CreateOnce, BaseForm):
-    equipment = Choice("设备", coerce=int)
-    checklist = Choice("检查表", coerce=int)
+    equipment = Choice("设备", coerce=record_id)
+    checklist = Choice("检查表", coerce=record_id)
     frequency = Choice("频次", choices=list(FREQUENCIES))
-    engineers = CheckboxesField("负责工程师（不选则所有工程师可做）", coerce=int)
+    engineers = CheckboxesField("负责工程师（不选则所有工程师可做）", coerce=record_id)
     active = BooleanField("启用", default=True)
 
 
 class AmendForm(BaseForm):
-    item = Choice("更正的检查项", coerce=int)
+    item = Choice("更正的检查项", coerce=record_id)
     new_value = text("更正后的值", 500, required("请填写更正后的值。"))
     reason = text("更正原因", 500, required("请填写更正原因。"))
 
@@ -130,7 +138,7 @@ class AmendForm(BaseForm):
 class MeterForm(CreateOnce, BaseForm):
     kind = Choice("类型", choices=options((k, f"{k}表") for k in METER_KINDS))
     name = text("表名称", 100, required("请填写表名称，例如 1号楼公共照明电表。"))
-    unit = Choice("所属房号（公共表不选）", coerce=int)
+    unit = Choice("所属房号（公共表不选）", coerce=record_id)
     location = text("位置", 100)
     multiplier = number("倍率", required("请填写倍率（一般为 1）。"))
     serial = text("表号", 40)
@@ -138,7 +146,7 @@ class MeterForm(CreateOnce, BaseForm):
 
 class ReadingForm(CreateOnce, BaseForm):
     month = text("抄表月份", 7, required("请选择月份。"),
-                 Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="月份格式应为 2024-05。"),
+                 month_field,
                  render_kw={"type": "month"})
     value = number("本月读数", required("请填写读数。"))
     note = text("核对说明", 500)

@@ -1,5 +1,4 @@
 """Meters (抄表): the list, a meter's readings and replacement, the month report."""
-from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -9,6 +8,7 @@ from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
 from ..idempotency import once
+from ..inputs import fits_column, month_arg, require_day, require_month
 from ..labels import current_label, issue_label
 from ..models import Building, Unit
 from ..web import render
@@ -26,10 +26,7 @@ def _this_month():
 
 def _month_arg():
     """?month=2026-03, or this month when absent or not a month."""
-    try:
-        return date.fromisoformat(request.args.get("month", "")[:7] + "-01")
-    except ValueError:
-        return _this_month()
+    return month_arg("month", None) or _this_month()
 
 
 @bp.route("/meters")
@@ -70,9 +67,13 @@ def meter_new():
     if form.validate_on_submit():
         form.populate_obj(meter)
         meter.unit = get_or_404(Unit, form.unit.data) if form.unit.data else None
-        meter.multiplier = parse_number(form.multiplier.data)
-        if meter.multiplier <= 0:
-            show_error(form, DomainError("倍率应大于 0。", "multiplier"))
+        try:
+            meter.multiplier = fits_column(Meter.multiplier, parse_number(form.multiplier.data),
+                                           "multiplier")
+            if meter.multiplier <= 0:
+                raise DomainError("倍率应大于 0。", "multiplier")
+        except DomainError as error:
+            show_error(form, error, default="multiplier")
         else:
             def save():
                 with db.atomic():
@@ -103,7 +104,7 @@ def meter(meter_id):
     if form.validate_on_submit():
         try:
             once(MeterReading, form.once_key, lambda: record_reading(
-                meter, date.fromisoformat(form.month.data + "-01"),
+                meter, require_month(form.month.data, "month"),
                 parse_number(form.value.data), current_user, form.note.data),
                 MeterReading.meter == meter)
         except DomainError as error:
@@ -126,7 +127,7 @@ def meter_replace(meter_id):
     if form.validate_on_submit():
         try:
             once(MeterReplacement, form.once_key, lambda: replace_meter(
-                meter, current_user, date.fromisoformat(form.replaced_on.data),
+                meter, current_user, require_day(form.replaced_on.data, "replaced_on"),
                 parse_number(form.old_final.data), form.new_serial.data,
                 parse_number(form.new_start.data)), MeterReplacement.meter == meter)
         except DomainError as error:

@@ -13,6 +13,7 @@ from peewee import IntegrityError
 
 from ..db import db
 from ..errors import DomainError
+from ..inputs import fits_column
 from .models import Meter, MeterReading, MeterReplacement
 
 
@@ -86,6 +87,7 @@ def record_reading(meter, month, value, user, note=""):
     month = month_start(month)
     if value < 0:
         raise DomainError("读数不能为负数。", "value")
+    fits_column(MeterReading.value, value, "value")
     if MeterReading.select().where(MeterReading.meter == meter,
                                    MeterReading.month == month).exists():
         raise DomainError(f"{month:%Y年%m月} 已经抄过这块表。", "value")
@@ -93,6 +95,8 @@ def record_reading(meter, month, value, user, note=""):
     if later.exists():
         raise DomainError("之后的月份已有读数，不能补录更早的月份。", "month")
     assessment = assess(meter, month, value)
+    if assessment.consumption is not None:
+        fits_column(MeterReading.consumption, assessment.consumption, "value")
     if assessment.flags and not note.strip():
         raise NeedsConfirmation(assessment.flags)
     try:
@@ -113,6 +117,8 @@ def replace_meter(meter, user, replaced_on, old_final, new_serial, new_start):
         raise DomainError(f"旧表止码不能小于上次读数 {last.value}。", "old_final")
     if new_start < 0 or old_final < 0:
         raise DomainError("读数不能为负数。", "new_start")
+    fits_column(MeterReplacement.old_final, old_final, "old_final")
+    fits_column(MeterReplacement.new_start, new_start, "new_start")
     with db.atomic():
         replacement = MeterReplacement.create(meter=meter, replaced_on=replaced_on,
                                               old_serial=meter.serial, old_final=old_final,

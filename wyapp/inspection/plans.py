@@ -86,6 +86,15 @@ def recent_periods(frequency, local_now):
     return [((first - timedelta(days=1)).replace(day=1), ""), (first, "")]
 
 
+def startable(plan, local_now, period, shift):
+    """Whether (`period`, `shift`) is a slot of `plan` that may be started at `local_now`
+    (the estate's wall time): one now on or one of the recent ones (late sheets). Any other
+    shift text or period (year 0001, next year) is junk, not a slot."""
+    pairs = current_periods(plan.frequency, local_now) + recent_periods(plan.frequency,
+                                                                        local_now)
+    return (period, shift) in pairs
+
+
 def make_slots(plans, estate, pairs_for):
     """Slots for plans (pairs_for(plan) → [(period, shift)]), each with the sheet already
     started for it (one query)."""

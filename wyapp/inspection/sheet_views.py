@@ -2,7 +2,6 @@
 amendments of submitted sheets, and the day's sheets as a PDF."""
 import uuid
 from contextlib import suppress
-from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -11,11 +10,13 @@ from ..auth import current_estate, get_or_404, role_required
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
+from ..inputs import day_arg, parse_day
 from ..offline import keep_offline
 from ..photos import save_photos
 from ..web import render
 from .forms import AmendForm, options
 from .models import ChecklistItem, Plan, Sheet, SheetAnswer
+from .plans import startable
 from .sheets import (
     amend_answer,
     day_sheets,
@@ -37,13 +38,9 @@ FILLING = ("engineer", "supervisor")
 def start(plan_id):
     """Open the sheet of one slot of a plan (a new draft, or the one already started)."""
     plan = get_or_404(Plan, plan_id)
-    shift = request.form.get("shift", "")
-    try:
-        period = date.fromisoformat(request.form.get("period", ""))
-    except ValueError:
-        abort(400)
-    if (plan.frequency == "每班") != (shift in ("白班", "夜班")):
-        abort(400)
+    shift, period = request.form.get("shift", ""), parse_day(request.form.get("period"))
+    if period is None or not startable(plan, plan.estate.local(utcnow()), period, shift):
+        abort(400, "这不是该计划的检查时段，请从今日检查页面开始。")
     sheet = start_sheet(plan, period, shift, current_user)
     return redirect(url_for("inspection.sheet", sheet_id=sheet.id))
 
@@ -176,10 +173,7 @@ def amend(sheet_id):
 def day_pdf():
     """设备日检记录表: every sheet submitted on a day (?day=2026-03-10, default today)."""
     estate = current_estate()
-    try:
-        day = date.fromisoformat(request.args.get("day", "")[:10])
-    except ValueError:
-        day = estate.today(utcnow())
+    day = day_arg("day", estate.today(utcnow()))
     pdf = render_pdf("pdf/inspection_day.html", title="设备日检记录表", estate=estate,
                      period=f"{day:%Y年%m月%d日}", sheets=day_sheets(estate, day),
                      signatures=["检查人", "审核人"], raised_orders=raised_orders)

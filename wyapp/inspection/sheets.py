@@ -2,13 +2,14 @@
 submitted once (per Idempotency-Key) with one work order per abnormal item; corrections of a
 submitted sheet are amendments beside the original; the day's sheets for the archive.
 """
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import has_request_context, url_for
 from peewee import IntegrityError
 
 from ..db import db, utcnow
 from ..errors import DomainError
+from ..inputs import parse_number as read_number
 from ..models import User, notify, record_number
 from ..service.orders import create_work_order, orders_for_origin  # the service desk's calls
 from .models import Equipment, Sheet, SheetAmendment, SheetAnswer
@@ -33,13 +34,11 @@ def start_sheet(plan, period, shift, user):
 
 
 def parse_number(text):
-    """A typed number ("230", "0,45", "0，45") as a Decimal. Raises DomainError when it is
-    not a finite number below 10⁹ in size."""
-    try:
-        value = Decimal(text.strip().replace("，", ".").replace(",", "."))
-    except InvalidOperation:
-        raise DomainError("请填写数字，例如 230 或 0.45。") from None
-    if not value.is_finite() or abs(value) >= Decimal("1e9"):
+    """A typed reading ("230", "1,250" = 1250, "0,45" = 0.45, full-width digits) as a
+    Decimal, by wyapp.inputs.parse_number. Raises DomainError when it is not a number, is
+    ambiguous, or is 10⁹ or more in size."""
+    value = read_number(text)
+    if abs(value) >= Decimal("1e9"):
         raise DomainError("请填写合理的数字。")
     return value
 

@@ -6,9 +6,10 @@ checklist_views, sheet_views, meter_views, duty_views.
 from flask import Blueprint, current_app, render_template, request
 
 from ..features import record_url
+from ..guards import needs_estate
 from .sheets import raised_orders
 
-bp = Blueprint("inspection", __name__, url_prefix="/inspection")
+bp = needs_estate(Blueprint("inspection", __name__, url_prefix="/inspection"))
 
 ENGINEERING = ("engineer", "supervisor", "manager")
 MANAGING = ("supervisor", "manager")

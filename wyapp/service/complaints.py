@@ -5,13 +5,13 @@ categories and events (one event, many complaints), corrections as amendments.
 
 Times are naive UTC; a time the desk types is the estate's wall time (parse_local).
 """
-import re
 from datetime import datetime, timedelta
 
 from peewee import JOIN
 
 from ..db import db, utcnow
 from ..errors import DomainError
+from ..inputs import clean_phone
 from ..models import Building, Unit, User, notify
 from .flow import (
     DESK,
@@ -97,9 +97,7 @@ def create_complaint(estate, *, channel, content, received_by, name="", unit=Non
         raise DomainError("请选择投诉渠道。", "channel")
     content = clean(content, "投诉内容", MAX_TEXT, required=True, field="content")
     name = clean(name, "投诉人姓名", 40, field="name")
-    phone = clean(phone, "联系电话", 20, field="phone")
-    if phone and not re.fullmatch(r"[0-9+\- ]{5,20}", phone):
-        raise DomainError("联系电话只能填数字，例如 13800138000。", "phone")
+    phone = clean_phone(phone, "phone")
     if not neighbour_dispute and not name:
         raise DomainError("请填写投诉人姓名（邻里纠纷可不填）。", "name")
     if not neighbour_dispute and unit is None and not phone:

@@ -4,8 +4,9 @@ from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from ..forms import BaseForm, at_most, required, text
+from ..forms import BaseForm, at_most, cleaned, record_id, required, text
 from ..idempotency import CreateOnce
+from ..inputs import clean_phone, posted_id
 from .models import CATEGORIES, CHANNELS, PRIORITIES, SATISFACTION, SOURCES
 
 
@@ -53,7 +54,8 @@ class WorkOrderForm(CreateOnce, ChoiceMessages):
 
 
 class AssignForm(ChoiceMessages):
-    engineer = SelectField("维修人员", coerce=int, validators=[InputRequired("请选择维修人员。")],
+    engineer = SelectField("维修人员", coerce=record_id,
+                           validators=[InputRequired("请选择维修人员。")],
                            validate_choice=True)
     note = text("派单说明", 500)
 
@@ -88,8 +90,9 @@ class DueHoursForm(BaseForm):
         values = {}
         for name in ("urgent_hours", "high_hours", "normal_hours", "complaint_reply_hours"):
             field = self[name]
-            if field.data.isdigit() and 1 <= int(field.data) <= 2000:
-                values[name] = int(field.data)
+            number = posted_id(field.data)
+            if number is not None and number <= 2000:
+                values[name] = number
             elif not field.errors:
                 field.errors.append("请填写 1 到 2000 之间的整数。")
         return values if len(values) == 4 else None
@@ -100,18 +103,18 @@ class ComplaintForm(CreateOnce, ChoiceMessages):
     neighbour_dispute = BooleanField("邻里纠纷（姓名、房号可不填）")
     name = text("投诉人姓名", 40)
     unit = text("房号", 60)
-    phone = text("联系电话", 20)
+    phone = text("联系电话", 30, cleaned(clean_phone))
     content = long_text("投诉内容", 2000, required("请填写投诉内容。"))
     received_at = text("受理时间", 20)
     handling = choice("处理方式", ("自行处理", "转交责任人"), "请选择处理方式。",
                       default="自行处理", radio=True)
-    owner = SelectField("责任人", coerce=int, validate_choice=False)
+    owner = SelectField("责任人", coerce=record_id, validate_choice=False)
     due_at = text("约定回复时间", 20)
     needs_followup = BooleanField("需要回访", default=True)
 
 
 class HandOverForm(ChoiceMessages):
-    owner = SelectField("责任人", coerce=int, validators=[InputRequired("请选择责任人。")],
+    owner = SelectField("责任人", coerce=record_id, validators=[InputRequired("请选择责任人。")],
                         validate_choice=True)
     due_at = text("约定回复时间", 20, required("请填写约定回复时间。"))
     note = text("转交说明", 500)
@@ -127,9 +130,9 @@ class HandleForm(ChoiceMessages):
 
 
 class ClassifyForm(ChoiceMessages):
-    cause = SelectField("投诉分类（按最终原因）", coerce=int, validate_choice=True,
+    cause = SelectField("投诉分类（按最终原因）", coerce=record_id, validate_choice=True,
                         validators=[InputRequired("请选择投诉分类。")])
-    event = SelectField("同一事件", coerce=int, validate_choice=True,
+    event = SelectField("同一事件", coerce=record_id, validate_choice=True,
                         validators=[InputRequired("请选择事件。")])
     new_event = text("或新建事件", 100)
     major = BooleanField("重大投诉（单独立卷）")

@@ -9,6 +9,7 @@ from ..auth import current_estate, estate_required, get_or_404
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, NotAllowed, show_error
+from ..guards import needs_estate
 from ..idempotency import once
 from ..models import Unit
 from ..web import render
@@ -18,7 +19,7 @@ from .forms import AmendForm, AssignForm, CompleteForm, StepForm, VisitForm, Wor
 from .models import ORIGIN_KINDS, WorkOrder
 from .reports import panel_counts
 
-bp = Blueprint("service", __name__, url_prefix="/service")
+bp = needs_estate(Blueprint("service", __name__, url_prefix="/service"))
 PAGE_SIZE = 20
 STEP_FORMS = {"派单": AssignForm, "接单": StepForm, "处理中": StepForm, "完工": CompleteForm,
               "回访": VisitForm, "关闭": StepForm, "更正": AmendForm}

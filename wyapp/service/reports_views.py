@@ -1,11 +1,10 @@
 """The desk's reports: the 日盘点 of one day (page and PDF) and the monthly statistics."""
-from datetime import date
 
-from flask import request
 
 from ..auth import current_estate, estate_required, role_required
 from ..db import utcnow
 from ..documents import pdf_response, render_pdf
+from ..inputs import day_arg, month_arg
 from ..web import render
 from .flow import DESK
 from .orders_views import bp
@@ -14,10 +13,7 @@ from .reports import daily_list, monthly_stats
 
 def _day(estate, now):
     """The day asked for (?date=YYYY-MM-DD), else the estate's today."""
-    try:
-        return date.fromisoformat(request.args.get("date", "")[:10])
-    except ValueError:
-        return estate.today(now)
+    return day_arg("date", estate.today(now))
 
 
 @bp.route("/complaints/daily")
@@ -52,10 +48,7 @@ def stats():
     """Monthly statistics by root cause, channel, events; reply/close times; satisfaction."""
     estate, now = current_estate(), utcnow()
     today = estate.today(now)
-    try:
-        year, month = (int(x) for x in request.args.get("month", "")[:7].split("-"))
-        date(year, month, 1)
-    except ValueError:
-        year, month = today.year, today.month
+    first = month_arg("month", today.replace(day=1))
+    year, month = first.year, first.month
     return render("service/stats.html", year=year, month=month,
                   stats=monthly_stats(estate, year, month, now))

@@ -1,9 +1,10 @@
 """The service desk's settings (supervisors): due hours per priority, the complaint reply
 time, and the complaint root-cause categories."""
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 
 from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..idempotency import once
+from ..inputs import id_arg
 from ..web import render
 from .causes import add_cause as add_cause_named
 from .causes import causes_of, toggle_cause
@@ -46,7 +47,7 @@ def settings():
 def add_cause():
     """Add a root-cause category, or switch one on or off (?toggle=id)."""
     estate = current_estate()
-    toggle = request.args.get("toggle", type=int)
+    toggle = id_arg("toggle")
     if toggle:
         toggle_cause(get_or_404(ComplaintCause, toggle))
         return redirect(url_for("service.settings"))
