@@ -13,7 +13,8 @@ Why one table of keys and not a unique column on every created table: every crea
 in every feature, gets the rule without a migration of its own, and the gate's visits and
 the patrol's scans (older, with their own key columns, checked by the offline queue) keep
 theirs. Keys are random and made by the server, so they are not scoped in the table; the
-row a key names must still match the caller's scope (its estate) or the key is refused.
+row a key names must still match the caller's scope (its estate), or the key answers
+nothing there.
 """
 import re
 import uuid
@@ -27,7 +28,6 @@ from .errors import DomainError
 from .features import Feature
 
 KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")  # as the offline queue's (offline.KEY_PATTERN)
-SPENT = "这张表单已经提交过了，请重新打开页面再填。"
 
 
 class WriteOnce(BaseModel):
@@ -77,39 +77,34 @@ class CreateOnce:
 
 
 def earlier(model, key, *scope):
-    """The `model` row an earlier create with `key` made, or None when the key is new.
-
-    `scope`: conditions the row must also meet (e.g. `WorkOrder.estate == estate`). Raises
-    DomainError when the key made a row of another kind, out of scope, or since deleted."""
+    """The `model` row an earlier create with `key` made, or None: the key is new, or it
+    made a row of another kind, out of `scope` (e.g. `WorkOrder.estate == estate`: another
+    estate's key says nothing of that estate's row) or since deleted."""
     if not key:
         return None
     mark = WriteOnce.get_or_none(WriteOnce.key == key)
-    if mark is None:
+    if mark is None or mark.kind != model._meta.table_name:
         return None
-    row = None
-    if mark.kind == model._meta.table_name:
-        row = model.select().where(model._meta.primary_key == mark.row_id, *scope).first()
-    if row is None:
-        raise DomainError(SPENT)
-    return row
+    return model.select().where(model._meta.primary_key == mark.row_id, *scope).first()
 
 
 def once(model, key, create, *scope):
     """Make a `model` row at most once per key: returns (row, created).
 
     `create()` makes and returns the row (it may make others with it: they share its fate).
-    With no key (an old page, a script) it simply runs, in a transaction. Otherwise a key
-    seen before returns the row it made (see `earlier`, which also says what is raised); a
-    new key is stored with the row in one transaction (a savepoint inside the caller's), and
-    when a concurrent twin stored it first, this one's row is rolled back and the twin's row
+    With no key (an old page, a script) it simply runs, in a transaction. A key seen before
+    returns the row it made (see `earlier`); a key spent on something this caller may not
+    see is not this form's to answer, so the row is made afresh without it. A new key is
+    stored with the row in one transaction (a savepoint inside the caller's), and when a
+    concurrent twin stored it first, this one's row is rolled back and the twin's row
     returned. Works alike on SQLite and PostgreSQL (READ COMMITTED: the twin's row is
-    visible once committed)."""
-    if not key:
-        with db.atomic():  # all or nothing, as with a key
-            return create(), True
+    visible once committed). What `create` raises passes through."""
     row = earlier(model, key, *scope)
     if row is not None:
         return row, False
+    if not key or WriteOnce.select().where(WriteOnce.key == key).exists():
+        with db.atomic():  # all or nothing, as with a key
+            return create(), True
     try:
         with db.atomic():
             row = create()

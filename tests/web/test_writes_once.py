@@ -164,3 +164,23 @@ def test_complaint_resent_makes_one(login, in_db):
         "content": "楼上噪音", "handling": "自行处理", "needs_followup": "y"})
     same_answer(first, second)
     assert count(in_db, Complaint) == 1
+
+
+def test_a_key_from_another_estate_answers_nothing_there(login, in_db):
+    """A key names a row of its own estate only: replayed elsewhere it makes that estate's
+    own order, and the other estate's work order is not shown."""
+    from tests import factories
+
+    with in_db():
+        other = factories.estate("滨江花园")
+        factories.user("desk2", roles=("desk",), estates=[other])
+    key, _ = post_twice(login("desk"), "/service/orders/new", {
+        "source": "业主来电", "unit": "1-101", "category": "水", "priority": "普通",
+        "paid": "无偿", "description": "厨房漏水"})
+    response = login("desk2").post("/service/orders/new", data={
+        "source": "业主来电", "unit": "1-101", "category": "水", "priority": "普通",
+        "paid": "无偿", "description": "阳台漏水", "idempotency_key": key})
+    assert response.status_code == 302
+    page = login("desk2").get(response.headers["Location"]).text
+    assert "阳台漏水" in page and "厨房漏水" not in page
+    assert count(in_db, WorkOrder) == 2
