@@ -12,10 +12,12 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.factories import inspection as make
+from tests.factories import patrol
 from wyapp.db import db, utcnow
 from wyapp.gate.models import VehicleEntry
 from wyapp.inspection.models import DutyShift, MeterReading
 from wyapp.models import Estate
+from wyapp.patrol.models import Incident
 from wyapp.service.models import WorkOrder
 
 pytestmark = pytest.mark.clock  # the meter's month is the estate's current one
@@ -77,6 +79,19 @@ def no_server_error(answers):
 def rows(app, model, *where):
     with app.app_context(), db.connection_context():
         return model.select().where(*where).count() if where else model.select().count()
+
+
+def test_four_taps_turning_an_incident_into_a_work_order_make_one(app, served):
+    with app.app_context(), db.connection_context():
+        incident_id = patrol.incident(Estate.get()).id
+    supervisor = Phone(served, "supervisor")
+    answers = supervisor.at_once(f"/patrol/incidents/{incident_id}/work-order", [{}] * AT_ONCE)
+    no_server_error(answers)
+    assert sorted(status for status, _, _ in answers) == [302] + [409] * (AT_ONCE - 1)
+    assert all("这条异常已经处理过了" in body for status, _, body in answers if status == 409)
+    assert rows(app, WorkOrder) == 1
+    with app.app_context(), db.connection_context():
+        assert Incident.get_by_id(incident_id).work_order_id == WorkOrder.get().id
 
 
 def test_four_take_overs_by_one_engineer_leave_one_open_shift(app, served):

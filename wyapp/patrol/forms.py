@@ -14,6 +14,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..admin.forms import CheckboxesField
 from ..forms import BaseForm, at_most, required, text
+from ..idempotency import CreateOnce
 from .models import INCIDENT_CATEGORIES, LONGEST_WINDOW_MINUTES, WEEKDAYS
 
 
@@ -37,7 +38,7 @@ class PatrolForm(BaseForm):
         return ok
 
 
-class CheckpointForm(PatrolForm):
+class CheckpointForm(CreateOnce, PatrolForm):
     name = text("巡更点名称", 100, required("请填写巡更点名称，例如 3号楼地下车库B区。"))
     location = text("位置说明", 200)
     latitude = FloatField("纬度", [Optional(), NumberRange(-90, 90, "纬度应在 -90 到 90 之间。")])
@@ -47,7 +48,7 @@ class CheckpointForm(PatrolForm):
     active = BooleanField("启用", default=True)
 
 
-class RouteForm(PatrolForm):
+class RouteForm(CreateOnce, PatrolForm):
     name = text("路线名称", 100, required("请填写路线名称，例如 夜间巡逻路线。"))
     enforce_order = BooleanField("按顺序巡查", default=True)
     min_seconds = number("相邻两点最少间隔（秒）", 0, 3600, "间隔应在 0 到 3600 秒之间。",
@@ -55,12 +56,12 @@ class RouteForm(PatrolForm):
     active = BooleanField("启用", default=True)
 
 
-class StopForm(BaseForm):
+class StopForm(CreateOnce, BaseForm):
     checkpoint = SelectField("添加巡更点", coerce=int,
                              validators=[required("请选择巡更点。")])
 
 
-class ScheduleForm(PatrolForm):
+class ScheduleForm(CreateOnce, PatrolForm):
     name = text("计划名称", 100, required("请填写计划名称，例如 夜间巡逻。"))
     route = SelectField("巡更路线", coerce=int, validators=[required("请选择路线。")])
     weekdays = CheckboxesField("星期", choices=[SelectChoice(str(i + 1), f"周{d}")
@@ -97,7 +98,7 @@ class ScanForm(BaseForm):
     accuracy = HiddenField()
 
 
-class IncidentForm(BaseForm):
+class IncidentForm(CreateOnce, BaseForm):
     category = SelectField("异常类别", choices=[SelectChoice(c, c) for c in INCIDENT_CATEGORIES],
                            validators=[required("请选择异常类别。")])
     text = TextAreaField("情况说明", [required("请写明发现的情况。"), at_most(2000)],

@@ -57,13 +57,14 @@ def save_route(estate, route, data):
 
 
 def add_stop(route, checkpoint):
-    """Put `checkpoint` at the end of `route`. Raises DomainError when already on it."""
+    """Put `checkpoint` at the end of `route`; returns the RouteStop. Raises DomainError
+    when already on it."""
     with db.atomic():
         if RouteStop.select().where(RouteStop.route == route,
                                     RouteStop.checkpoint == checkpoint).exists():
             raise DomainError("这个巡更点已在路线中。", "checkpoint")
         last = max([s.position for s in route.stops] or [0])
-        RouteStop.create(route=route, checkpoint=checkpoint, position=last + 1)
+        return RouteStop.create(route=route, checkpoint=checkpoint, position=last + 1)
 
 
 def move_stop(route, stop_id, step):

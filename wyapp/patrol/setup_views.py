@@ -6,6 +6,7 @@ from ..auth import current_estate, estate_required, get_or_404, role_required, s
 from ..db import utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
+from ..idempotency import once
 from ..labels import Label
 from ..models import User
 from ..qr import qr_svg
@@ -39,7 +40,12 @@ def checkpoint_form(checkpoint_id=None):
         data = {f: getattr(form, f).data for f in
                 ("name", "location", "latitude", "longitude", "radius_m", "active")}
         try:
-            setup.save_checkpoint(current_estate(), checkpoint, data)
+            if checkpoint_id:
+                setup.save_checkpoint(current_estate(), checkpoint, data)
+            else:  # once per form shown: a resent POST gets the checkpoint the first made
+                estate = current_estate()
+                checkpoint, _ = once(Checkpoint, form.once_key, lambda: setup.save_checkpoint(
+                    estate, checkpoint, data), Checkpoint.estate == estate)
         except DomainError as error:
             show_error(form, error, default="name")
         else:
@@ -89,9 +95,10 @@ def routes():
     """The routes; a form below adds one."""
     form = RouteForm()
     if form.validate_on_submit():
-        route = Route()
+        route, estate = Route(), current_estate()
         try:
-            setup.save_route(current_estate(), route, _route_data(form))
+            route, _ = once(Route, form.once_key, lambda: setup.save_route(
+                estate, route, _route_data(form)), Route.estate == estate)
         except DomainError as error:
             show_error(form, error, default="name")
         else:
@@ -166,7 +173,9 @@ def _add_stop(route, stop_form):
     stop_form.checkpoint.choices = [SelectChoice(c.id, c.name) for c in scoped(Checkpoint)]
     if not stop_form.validate():
         raise DomainError((stop_form.checkpoint.errors or ["请选择巡更点。"])[0])
-    setup.add_stop(route, get_or_404(Checkpoint, stop_form.checkpoint.data))
+    checkpoint = get_or_404(Checkpoint, stop_form.checkpoint.data)
+    once(RouteStop, stop_form.once_key, lambda: setup.add_stop(route, checkpoint),
+         RouteStop.route == route)
 
 
 # ── schedules ───────────────────────────────────────────────────────────────────────────
@@ -207,7 +216,11 @@ def schedule_form(schedule_id=None):
             data["every_minutes"] = None
         picked = list(User.with_role(estate, "guard").where(User.id.in_(form.guards.data or [])))
         try:
-            setup.save_schedule(estate, schedule, data, picked, utcnow())
+            if schedule_id:
+                setup.save_schedule(estate, schedule, data, picked, utcnow())
+            else:  # once per form shown: a resent POST does not add the schedule twice
+                schedule, _ = once(Schedule, form.once_key, lambda: setup.save_schedule(
+                    estate, schedule, data, picked, utcnow()), Schedule.estate == estate)
         except DomainError as error:
             show_error(form, error, default="name")
         else:
