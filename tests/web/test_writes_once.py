@@ -20,6 +20,7 @@ from wyapp.inspection.models import (
     Plan,
 )
 from wyapp.models import Building, Estate, Unit, User
+from wyapp.patrol.models import Checkpoint, Incident, Route
 from wyapp.service.models import Complaint, ComplaintCause, WorkOrder
 
 KEY_FIELD = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"|'
@@ -108,6 +109,13 @@ CREATE_FORMS = {
     "值班事件": ("engineer", DutyEvent, lambda e: (*_shift_events(e), {"text": "2号泵异响"})),
     "投诉原因分类": ("supervisor", ComplaintCause, lambda e: (
         "/service/settings", "/service/settings/causes", {"name": "装修噪音"})),
+    "巡更点": ("supervisor", Checkpoint, lambda e: ("/patrol/checkpoints/new", None, {
+        "name": "地库B区", "location": "", "latitude": "", "longitude": "", "radius_m": "",
+        "active": "y"})),
+    "巡更路线": ("supervisor", Route, lambda e: ("/patrol/routes", None, {
+        "name": "夜间路线", "enforce_order": "y", "min_seconds": "60", "active": "y"})),
+    "巡更异常": ("guard", Incident, lambda e: ("/patrol/incidents/new", None, {
+        "category": "设施损坏", "text": "水泵房门锁损坏"})),
     "小区": ("admin", Estate, lambda e: ("/admin/estates/new", None, {
         "name": "滨江花园", "address": "", "timezone": "Asia/Shanghai", "active": "y"})),
     "楼栋": ("admin", Building, lambda e: (f"/admin/estates/{e.id}", None, {"name": "9号楼"})),
