@@ -44,10 +44,12 @@ def browser_context_args(browser_context_args):
 def live_server(app):
     """The app on 127.0.0.1 (a secure context, so the service worker registers)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = False  # request threads are joined before the pool closes
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join(timeout=5)
     db.close() if not db.is_closed() else None
 

@@ -26,7 +26,7 @@ def test_sqlite_pragmas(make_app):
     with app.app_context(), db.connection_context():
         assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 15000
 
 
 @pytest.mark.clock
