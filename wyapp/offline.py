@@ -49,17 +49,20 @@ def clock_suspect(skew):
 def parse_device_time(value):
     """A phone's clock reading as the page or the worker sends it (X-Device-Time, the form's
     device_time, X-Device-Now): epoch milliseconds, or ISO 8601 with a zone → naive UTC.
-    None when absent, without a zone, or not a time."""
+    None when absent, without a zone, not a time, or outside 2000–2100: a phone's clock is
+    data, never trusted to be sane (a clock at year 1 or 9999 reads as no clock)."""
     value = (value or "").strip()[:40]
     try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value) / 1000, UTC).replace(tzinfo=None)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if value.isascii() and value.isdigit():
+            parsed = datetime.fromtimestamp(int(value) / 1000, UTC)
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            return None
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError, OSError):
         return None
-    if parsed.tzinfo is None:
-        return None
-    return parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed if 2000 <= parsed.year <= 2100 else None
 
 
 def action_meta(now=None):
