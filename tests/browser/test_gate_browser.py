@@ -44,7 +44,7 @@ def test_registration_errors_on_a_phone(phone_login, live_server):
     page.get_by_label("手机号").fill("1381234")
     page.get_by_label("被访房号").fill("9-999")
     page.get_by_label("快递外卖").check()
-    page.get_by_label("车牌号").fill("粤B@1")  # an odd plate is recorded; punctuation is not a plate
+    page.get_by_label("车牌号").fill("粤B@1")  # punctuation cannot be a plate
     page.get_by_role("button", name="登记", exact=True).click()
     expect(page.get_by_text("手机号应为 11 位数字")).to_be_visible()
     expect(page.get_by_text("车牌号格式不对")).to_be_visible()
