@@ -102,6 +102,11 @@ def once(model, key, create, *scope):
     row = earlier(model, key, *scope)
     if row is not None:
         return row, False
+    if key and WriteOnce.select().where(WriteOnce.key == key).exists():
+        # a twin may have committed between the first read and this one: read it again
+        row = earlier(model, key, *scope)
+        if row is not None:
+            return row, False
     if not key or WriteOnce.select().where(WriteOnce.key == key).exists():
         with db.atomic():  # all or nothing, as with a key
             return create(), True
