@@ -11,18 +11,11 @@ from itertools import count
 from werkzeug.security import generate_password_hash
 
 from wyapp.db import db
+from wyapp.demo import USERS
 from wyapp.models import Building, Estate, Unit, User, UserEstate, UserRole
 
 PASSWORD = "wyapp-demo"  # the demo's password, so login("guard") reads the same everywhere
-ROLE_ACCOUNTS = [  # the accounts the demo has too: one per role
-    ("admin", "系统管理员", ["admin"]),
-    ("manager", "王经理", ["manager"]),
-    ("supervisor", "李主管", ["supervisor"]),
-    ("guard", "张保安", ["guard"]),
-    ("gate", "赵门岗", ["gate"]),
-    ("engineer", "陈工", ["engineer"]),
-    ("desk", "刘客服", ["desk"]),
-]
+ROLE_ACCOUNTS = USERS  # the demo's accounts: one per role, the same names
 _serial = count(1)
 
 
