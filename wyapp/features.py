@@ -91,6 +91,7 @@ class Feature:
     # {record kind: (endpoint, id argument, number prefix)}: where another feature links to one
     # of its records, and the number it shows (record_link)
     record_links: dict = field(default_factory=dict)
+    exports: dict = field(default_factory=dict)  # {name: exports.ExportSpec}: 导出 Excel of a list
 
 
 def enabled():
