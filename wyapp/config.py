@@ -20,12 +20,20 @@ DEFAULTS = {
     # environment, e.g. for a private 企业微信 deployment) and how long a send may take
     "ALERTS_ALLOWED_HOSTS": ("qyapi.weixin.qq.com", "oapi.dingtalk.com"),
     "ALERTS_HTTP_TIMEOUT": 5.0,
+    # files (storage.py): "" = under DATA_DIR; s3://bucket/prefix = an S3-compatible bucket
+    # every host shares (credentials from the standard AWS_* variables)
+    "STORAGE_URL": "",
+    "STORAGE_ENDPOINT": "",  # e.g. https://oss-cn-shanghai.aliyuncs.com, http://minio:9000
+    "STORAGE_REGION": "",
+    "STORAGE_ADDRESSING": "auto",  # auto | path (MinIO, Ceph) | virtual (OSS, COS)
+    "STORAGE_RETAIN_DAYS": 0,  # >0: archive objects locked (COMPLIANCE) that many days
 }
 
 # WYAPP_<NAME> environment variables read by load(); the README lists the same.
 ENVIRONMENT = ("DATA_DIR", "DATABASE_URL", "SECRET_KEY", "COMPANY_NAME", "TIMEZONE",
                "TRUSTED_PROXIES", "QUEUE_URL", "BASE_URL", "ALERTS_ALLOWED_HOSTS",
-               "ALERTS_HTTP_TIMEOUT")
+               "ALERTS_HTTP_TIMEOUT", "STORAGE_URL", "STORAGE_ENDPOINT", "STORAGE_REGION",
+               "STORAGE_ADDRESSING", "STORAGE_RETAIN_DAYS")
 
 
 def from_environment():
@@ -51,6 +59,7 @@ def load(test_config=None):
     config.setdefault("DATABASE_URL", f"sqlite:///{data_dir / 'wyapp.sqlite3'}")
     config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
     config["ALERTS_HTTP_TIMEOUT"] = float(config["ALERTS_HTTP_TIMEOUT"])
+    config["STORAGE_RETAIN_DAYS"] = int(config["STORAGE_RETAIN_DAYS"] or 0)
     if isinstance(config["ALERTS_ALLOWED_HOSTS"], str):
         config["ALERTS_ALLOWED_HOSTS"] = tuple(
             h.strip().lower() for h in config["ALERTS_ALLOWED_HOSTS"].split(",") if h.strip())

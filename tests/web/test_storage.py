@@ -1,0 +1,113 @@
+"""The storage interface: the data directory and an S3-compatible bucket (moto's server)
+behave alike — put/read/exists/keys/delete, archive keys written once and never deleted,
+`wyapp storage migrate` copying a data directory into the bucket (resumable, hash-checked)."""
+import hashlib
+import socket
+import uuid
+
+import pytest
+
+from wyapp import storage as st
+
+pytest.importorskip("boto3", reason="boto3 not installed (pip install -e '.[s3,test]')")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """A local S3-compatible endpoint: moto in server mode, in this process."""
+    server_mod = pytest.importorskip("moto.server", reason="moto[server] not installed")
+    port = _free_port()
+    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_endpoint, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    return s3_endpoint
+
+
+def make_bucket(endpoint, lock=False):
+    import boto3
+    name = f"wyapp-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=name, ObjectLockEnabledForBucket=lock)
+    return name
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path):
+    if request.param == "local":
+        return st.from_config({"DATA_DIR": str(tmp_path), "STORAGE_URL": ""})
+    endpoint = request.getfixturevalue("s3_env")
+    bucket = make_bucket(endpoint)
+    return st.from_config({"DATA_DIR": str(tmp_path), "STORAGE_URL": f"s3://{bucket}/wy",
+                           "STORAGE_ENDPOINT": endpoint})
+
+
+def test_put_read_exists_keys_delete(store):
+    stored = store.put("photos/1/202606/a.jpg", b"jpeg bytes", "image/jpeg")
+    assert stored.sha256 == hashlib.sha256(b"jpeg bytes").hexdigest()
+    assert stored.size == 10
+    assert store.read("photos/1/202606/a.jpg") == b"jpeg bytes"
+    assert store.exists("photos/1/202606/a.jpg")
+    assert not store.exists("photos/1/202606/b.jpg")
+    assert store.size("photos/1/202606/a.jpg") == 10
+    assert st.sha256_of(store, "photos/1/202606/a.jpg") == (10, stored.sha256)
+    store.put("photos/1/202606/a.jpg", b"replaced", "image/jpeg")  # photos may be replaced
+    store.put("exports/1/x.csv", b"a,b\n", "text/csv")
+    assert list(store.keys("photos/")) == ["photos/1/202606/a.jpg"]
+    assert sorted(store.keys()) == ["exports/1/x.csv", "photos/1/202606/a.jpg"]
+    store.delete("exports/1/x.csv")
+    assert not store.exists("exports/1/x.csv")
+    with pytest.raises(st.NotStored):
+        store.read("exports/1/x.csv")
+
+
+def test_archive_files_are_written_once_and_never_deleted(store):
+    store.put("archive/1/patrol_daily/2026-06-14-v1.pdf", b"%PDF first", "application/pdf")
+    with pytest.raises(st.AlreadyStored):
+        store.put("archive/1/patrol_daily/2026-06-14-v1.pdf", b"%PDF other")
+    with pytest.raises(st.StorageError):
+        store.delete("archive/1/patrol_daily/2026-06-14-v1.pdf")
+    assert store.read("archive/1/patrol_daily/2026-06-14-v1.pdf") == b"%PDF first"
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a//b", "a/../b", "", "a/", "a\\b"])
+def test_keys_cannot_leave_the_store(tmp_path, key):
+    store = st.LocalStorage(tmp_path)
+    with pytest.raises(st.StorageError):
+        store.put(key, b"x")
+
+
+def test_object_lock_keeps_archive_objects(s3_env, tmp_path):
+    bucket = make_bucket(s3_env, lock=True)
+    store = st.from_config({"DATA_DIR": str(tmp_path), "STORAGE_URL": f"s3://{bucket}",
+                            "STORAGE_ENDPOINT": s3_env, "STORAGE_RETAIN_DAYS": 30})
+    store.put("archive/1/k/2026-06.pdf", b"%PDF locked", "application/pdf")
+    head = store.client.head_object(Bucket=bucket, Key="archive/1/k/2026-06.pdf")
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+
+
+def test_copy_file_is_resumable_and_checked(s3_env, tmp_path):
+    local = st.LocalStorage(tmp_path)
+    local.put("photos/1/a.jpg", b"one")
+    local.put("archive/1/k/p-v1.pdf", b"%PDF two")
+    bucket = make_bucket(s3_env)
+    remote = st.from_config({"DATA_DIR": str(tmp_path), "STORAGE_URL": f"s3://{bucket}/p",
+                             "STORAGE_ENDPOINT": s3_env})
+    assert st.copy_file(local, remote, "photos/1/a.jpg") == "copied"
+    assert st.copy_file(local, remote, "photos/1/a.jpg") == "skipped"
+    assert st.copy_file(local, remote, "archive/1/k/p-v1.pdf") == "copied"
+    assert st.copy_file(local, remote, "archive/1/k/p-v1.pdf") == "skipped"
+    assert remote.read("archive/1/k/p-v1.pdf") == b"%PDF two"

@@ -1,0 +1,398 @@
+"""Where files live: one interface over the data directory or an S3-compatible bucket.
+
+Keys are relative, slash-separated paths whose first part names the area: `photos/…`,
+`archive/…`, `exports/…`, `labels/…`. With the default local store a key is a file under
+DATA_DIR (so `photos/3/202606/ab.jpg` is DATA_DIR/photos/3/202606/ab.jpg, the layout a
+single machine always had). With `WYAPP_STORAGE_URL=s3://bucket/prefix` every host reads
+and writes the same bucket through boto3 (MinIO, Ceph RGW, AWS, 阿里云 OSS, 腾讯云 COS…):
+endpoint from WYAPP_STORAGE_ENDPOINT (or AWS_ENDPOINT_URL), region and credentials from the
+standard AWS_* variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) or an
+instance role.
+
+Archive files are immutable: a put under `archive/` refuses to replace an existing object
+(AlreadyStored) — O_EXCL-style link on disk, `If-None-Match: *` on S3 — and delete refuses
+them; with WYAPP_STORAGE_RETAIN_DAYS an object-locked bucket also keeps them in COMPLIANCE
+retention. Files are served through the app only (`send`), never as bucket URLs.
+"""
+import base64
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+from flask import current_app, send_file
+
+IMMUTABLE_AREAS = ("archive",)  # never overwritten, never deleted
+CHUNK = 1024 * 1024
+
+
+class StorageError(Exception):
+    """A store refused or failed an operation; the message says which key."""
+
+
+class AlreadyStored(StorageError):
+    """A write-once key exists already (an archive file is never replaced)."""
+
+
+class NotStored(StorageError, FileNotFoundError):
+    """No file under this key."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a put stored: the key, its size in bytes and its SHA-256 (hex)."""
+    key: str
+    size: int
+    sha256: str
+
+
+def check_key(key):
+    """`key` if it is a safe relative key (no '..', no absolute path, no empty part), else
+    raises StorageError: keys come from our own code, but a bad one must never escape the
+    data directory."""
+    parts = PurePosixPath(key).parts if isinstance(key, str) else ()
+    if (not parts or key.startswith("/") or "\\" in key or "\x00" in key
+            or any(p in ("", ".", "..") for p in parts) or key.endswith("/")
+            or "//" in key):
+        raise StorageError(f"无效的文件键：{key!r}")
+    return key
+
+
+def is_immutable(key):
+    return key.split("/", 1)[0] in IMMUTABLE_AREAS
+
+
+def _as_bytes(data):
+    """bytes, or the whole content of a binary file object."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    return data.read()
+
+
+def _digest(fileobj):
+    h, size = hashlib.sha256(), 0
+    while chunk := fileobj.read(CHUNK):
+        h.update(chunk)
+        size += len(chunk)
+    return size, h.hexdigest()
+
+
+class LocalStorage:
+    """Files under one directory (DATA_DIR); the default."""
+
+    kind = "local"
+
+    def __init__(self, root):
+        self.root = Path(root).resolve()
+
+    def __repr__(self):
+        return f"LocalStorage({str(self.root)!r})"
+
+    def path(self, key):
+        """The file a key names (it may not exist)."""
+        return self.root / check_key(key)
+
+    def put(self, key, data, content_type="application/octet-stream", once=False):
+        """Store bytes or a binary file object under `key`, atomically (a reader never sees
+        half a file). Raises AlreadyStored when `once` (always for archive keys) and the key
+        exists. Returns Stored."""
+        target = self.path(key)
+        once = once or is_immutable(key)
+        body = _as_bytes(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".put-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(body)
+                f.flush()
+                os.fsync(f.fileno())
+            if once:
+                os.chmod(tmp, 0o444)
+                try:
+                    os.link(tmp, target)  # fails if the target exists: never replaced
+                except FileExistsError as error:
+                    raise AlreadyStored(f"文件已存在，不能覆盖：{key}") from error
+            else:
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return Stored(key, len(body), hashlib.sha256(body).hexdigest())
+
+    def open(self, key):
+        """A binary file object to read; raises NotStored."""
+        try:
+            return open(self.path(key), "rb")  # noqa: SIM115 - the caller closes it
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as error:
+            raise NotStored(f"文件缺失：{key}") from error
+
+    def read(self, key):
+        with self.open(key) as f:
+            return f.read()
+
+    def exists(self, key):
+        return self.path(key).is_file()
+
+    def size(self, key):
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError as error:
+            raise NotStored(f"文件缺失：{key}") from error
+
+    def recorded_sha256(self, key):
+        """The SHA-256 the store recorded at put time: None on disk (nothing recorded)."""
+        return None
+
+    def delete(self, key):
+        """Remove a file (gone already is fine); archive files are refused."""
+        if is_immutable(key):
+            raise StorageError(f"档案文件不能删除：{key}")
+        self.path(key).unlink(missing_ok=True)
+
+    def keys(self, prefix=""):
+        """Every key under `prefix` (e.g. "photos/"), sorted; temporary files skipped."""
+        base = self.root / prefix.rstrip("/") if prefix else self.root
+        start = base if base.is_dir() else base.parent
+        if not start.is_dir():
+            return
+        found = []
+        for dirpath, _dirs, files in os.walk(start):
+            for name in files:
+                if name.startswith(".put-"):
+                    continue
+                key = (Path(dirpath) / name).relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    found.append(key)
+        yield from sorted(found)
+
+    def send(self, key, mimetype, download_name=None, max_age=0):
+        """A Flask response with the file (conditional, ranges); raises NotStored."""
+        path = self.path(key)
+        if not path.is_file():
+            raise NotStored(f"文件缺失：{key}")
+        return send_file(path, mimetype=mimetype, download_name=download_name,
+                         as_attachment=False, max_age=max_age, conditional=True)
+
+
+class S3Storage:
+    """Objects in one bucket under a prefix, through boto3 (any S3-compatible service)."""
+
+    kind = "s3"
+
+    def __init__(self, bucket, prefix="", endpoint=None, region=None, addressing="auto",
+                 retain_days=0, client=None):
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.retain_days = int(retain_days or 0)
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client(
+                "s3", endpoint_url=endpoint or None, region_name=region or None,
+                config=Config(s3={"addressing_style": addressing or "auto"},
+                              retries={"max_attempts": 5, "mode": "standard"},
+                              # S3-compatible stores (OSS, COS, older MinIO) refuse the
+                              # newer default CRC checksums: send them only when required
+                              request_checksum_calculation="when_required",
+                              response_checksum_validation="when_required"))
+        self.client = client
+
+    def __repr__(self):
+        return f"S3Storage(s3://{self.bucket}/{self.prefix})"
+
+    def _name(self, key):
+        return self.prefix + check_key(key)
+
+    def _code(self, error):
+        return error.response.get("Error", {}).get("Code", "") if hasattr(error, "response") \
+            else ""
+
+    def put(self, key, data, content_type="application/octet-stream", once=False):
+        """Store bytes or a binary file object under `key` with its SHA-256 in the object's
+        metadata. Raises AlreadyStored when `once` (always for archive keys) and the object
+        exists: checked first, then `If-None-Match: *` closes the race where the service
+        supports it. Returns Stored."""
+        from botocore.exceptions import ClientError
+
+        body = _as_bytes(data)
+        digest = hashlib.sha256(body).hexdigest()
+        once = once or is_immutable(key)
+        name = self._name(key)
+        args = {"Bucket": self.bucket, "Key": name, "Body": body,
+                "ContentType": content_type, "Metadata": {"sha256": digest}}
+        if once:
+            if self.exists(key):
+                raise AlreadyStored(f"文件已存在，不能覆盖：{key}")
+            args["IfNoneMatch"] = "*"
+            if self.retain_days:
+                args["ObjectLockMode"] = "COMPLIANCE"
+                args["ObjectLockRetainUntilDate"] = (
+                    datetime.now(UTC) + timedelta(days=self.retain_days))
+                args["ContentMD5"] = base64.b64encode(  # object lock requires an integrity check
+                    hashlib.md5(body, usedforsecurity=False).digest()).decode()
+        try:
+            self.client.put_object(**args)
+        except ClientError as error:
+            code = self._code(error)
+            if code in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+                raise AlreadyStored(f"文件已存在，不能覆盖：{key}") from error
+            if once and code in ("NotImplemented", "501"):  # no conditional writes here
+                args.pop("IfNoneMatch")
+                self.client.put_object(**args)
+            else:
+                raise StorageError(f"写入对象存储失败：{key}（{code or error}）") from error
+        return Stored(key, len(body), digest)
+
+    def _get(self, key):
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as error:
+            if self._code(error) in ("NoSuchKey", "404", "NotFound"):
+                raise NotStored(f"文件缺失：{key}") from error
+            raise StorageError(f"读取对象存储失败：{key}（{self._code(error)}）") from error
+
+    def _head(self, key):
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as error:
+            if self._code(error) in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise StorageError(f"读取对象存储失败：{key}（{self._code(error)}）") from error
+
+    def open(self, key):
+        """A binary stream of the object (close it when done); raises NotStored."""
+        return self._get(key)["Body"]
+
+    def read(self, key):
+        body = self.open(key)
+        try:
+            return body.read()
+        finally:
+            body.close()
+
+    def exists(self, key):
+        return self._head(key) is not None
+
+    def size(self, key):
+        head = self._head(key)
+        if head is None:
+            raise NotStored(f"文件缺失：{key}")
+        return head["ContentLength"]
+
+    def recorded_sha256(self, key):
+        """The SHA-256 written into the object's metadata at put time (None if absent)."""
+        head = self._head(key)
+        return head.get("Metadata", {}).get("sha256") if head else None
+
+    def delete(self, key):
+        if is_immutable(key):
+            raise StorageError(f"档案文件不能删除：{key}")
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def keys(self, prefix=""):
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+            for item in page.get("Contents", ()):
+                yield item["Key"][len(self.prefix):]
+
+    def send(self, key, mimetype, download_name=None, max_age=0):
+        """A Flask response streaming the object through the app; raises NotStored."""
+        obj = self._get(key)
+        body = obj["Body"]
+
+        def chunks():
+            try:
+                while chunk := body.read(64 * 1024):
+                    yield chunk
+            finally:
+                body.close()
+
+        response = current_app.response_class(chunks(), mimetype=mimetype,
+                                              direct_passthrough=True)
+        response.content_length = obj["ContentLength"]
+        if obj.get("ETag"):
+            response.set_etag(obj["ETag"].strip('"'))
+        if download_name:
+            response.headers.set("Content-Disposition", "inline", filename=download_name)
+        response.cache_control.max_age = max_age
+        return response
+
+
+def sha256_of(store, key):
+    """(size, SHA-256 hex) of the stored bytes, read back in full (what `verify` trusts)."""
+    f = store.open(key)
+    try:
+        return _digest(f)
+    finally:
+        f.close()
+
+
+def from_config(config):
+    """The store a configuration names: STORAGE_URL s3://bucket/prefix, else DATA_DIR."""
+    url = (config.get("STORAGE_URL") or "").strip()
+    if not url or url.startswith("file:"):
+        root = url[len("file://"):] if url.startswith("file://") else config["DATA_DIR"]
+        return LocalStorage(root)
+    if not url.startswith("s3://"):
+        raise StorageError(f"WYAPP_STORAGE_URL 只支持 s3://bucket/prefix：{url}")
+    bucket, _, prefix = url[len("s3://"):].partition("/")
+    if not bucket:
+        raise StorageError("WYAPP_STORAGE_URL 缺少存储桶名称：s3://bucket/prefix")
+    return S3Storage(bucket, prefix,
+                     endpoint=config.get("STORAGE_ENDPOINT") or os.environ.get(
+                         "AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"),
+                     region=config.get("STORAGE_REGION"),
+                     addressing=config.get("STORAGE_ADDRESSING") or "auto",
+                     retain_days=config.get("STORAGE_RETAIN_DAYS") or 0)
+
+
+def storage(app=None):
+    """The app's store, made once per app from its configuration."""
+    app = app or current_app
+    store = app.extensions.get("wyapp.storage")
+    if store is None:
+        store = app.extensions["wyapp.storage"] = from_config(app.config)
+    return store
+
+
+def copy_file(source, target, key):
+    """Copy one key between stores unless the target already holds the same bytes.
+
+    Returns "skipped" (same size and SHA-256 already there), "copied" (written, then read
+    back and its SHA-256 checked) — raises StorageError when the read-back differs or the
+    target holds different bytes under a write-once key."""
+    size, digest = sha256_of(source, key)
+    if target.exists(key):
+        recorded = target.recorded_sha256(key)
+        if recorded == digest and target.size(key) == size:
+            return "skipped"
+        if recorded is None and sha256_of(target, key) == (size, digest):
+            return "skipped"
+        if is_immutable(key):
+            raise StorageError(f"目标中已有内容不同的档案文件：{key}")
+    with closing(source.open(key)) as f:
+        buffer = io.BytesIO()
+        shutil.copyfileobj(f, buffer)
+    target.put(key, buffer.getvalue(), _content_type(key))
+    if sha256_of(target, key) != (size, digest):
+        raise StorageError(f"复制后校验失败：{key}")
+    return "copied"
+
+
+def _content_type(key):
+    suffix = key.rsplit(".", 1)[-1].lower()
+    return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
+            "pdf": "application/pdf", "json": "application/json", "csv": "text/csv",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }.get(suffix, "application/octet-stream")
