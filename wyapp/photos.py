@@ -3,15 +3,16 @@
 An upload is accepted only if Pillow can decode it as an image (the file name and the
 browser's content type are not trusted), at most 10 MB. It is stored re-encoded as JPEG:
 orientation applied, longest side at most 1600 px, and no EXIF at all (so no GPS
-position leaves the phone's owner's control). Files live under DATA_DIR/photos/ and are
-served only to users of the photo's estate.
+position leaves the phone's owner's control). Files live in the app's store (storage.py:
+DATA_DIR/photos/ by default, the shared bucket when scaled out) under `photos/…` and are
+served through the app only, to users of the photo's estate.
 """
 import hashlib
 import io
 import uuid
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_file
+from flask import Blueprint, abort, current_app
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -20,6 +21,7 @@ from .db import BaseModel, MigrationGroup, utcnow
 from .errors import DomainError
 from .features import Feature
 from .models import Estate, User
+from .storage import NotStored, storage
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 1600
@@ -29,15 +31,29 @@ MAX_PIXELS = 60_000_000  # refuse decompression bombs well before memory runs ou
 class Photo(BaseModel):
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
     uploaded_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    path = CharField(max_length=200, unique=True)  # relative to DATA_DIR/photos
+    path = CharField(max_length=200, unique=True)  # the store's key without "photos/"
     width = IntegerField()
     height = IntegerField()
     size = IntegerField()
     sha256 = CharField(max_length=64)
     created_at = DateTimeField(default=utcnow)
 
+    @property
+    def key(self):
+        """The photo's key in the store (storage.py)."""
+        return f"photos/{self.path}"
+
+    def read(self):
+        """The stored JPEG's bytes; raises storage.NotStored when the file is gone."""
+        return storage().read(self.key)
+
+    def delete_file(self):
+        """Remove the stored file (already gone is fine); the row is the caller's."""
+        storage().delete(self.key)
+
     def file(self):
-        return Path(current_app.config["DATA_DIR"]) / "photos" / self.path
+        """The file on disk with the default local store (tests and local tools only)."""
+        return Path(current_app.config["DATA_DIR"]) / self.key
 
 
 def save_photo(estate, upload, user=None, field="photo"):
@@ -64,9 +80,7 @@ def save_photo(estate, upload, user=None, field="photo"):
         raise DomainError("只能上传照片（JPEG、PNG、WebP 等图片）。", field) from error
     body = out.getvalue()
     relative = f"{estate.id}/{utcnow():%Y%m}/{uuid.uuid4().hex}.jpg"
-    target = Path(current_app.config["DATA_DIR"]) / "photos" / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(body)
+    storage().put(f"photos/{relative}", body, "image/jpeg")
     return Photo.create(estate=estate, uploaded_by=user, path=relative, width=image.width,
                         height=image.height, size=len(body),
                         sha256=hashlib.sha256(body).hexdigest())
@@ -89,7 +103,10 @@ bp = Blueprint("photos", __name__)
 def show(photo_id):
     """A stored photo, for users of its estate only."""
     photo = get_or_404(Photo, photo_id)
-    response = send_file(photo.file(), mimetype="image/jpeg", max_age=86400)
+    try:
+        response = storage().send(photo.key, "image/jpeg", max_age=86400)
+    except NotStored:
+        abort(404)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 

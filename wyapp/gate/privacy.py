@@ -13,7 +13,7 @@ from .models import GateSettings, Invitation, PurgeRun, VehicleEntry, Visit
 def discard_photos(photos):
     """Photos saved for a registration that was then refused."""
     for photo in photos:
-        photo.file().unlink(missing_ok=True)
+        photo.delete_file()
         photo.delete_instance()
 
 
