@@ -1,48 +1,31 @@
 """Admin rules that the views, the CLI and the tests share."""
-import csv
-import io
-from decimal import Decimal, InvalidOperation
+import re
 
+from ..csvfile import ImportRejected, read_rows
 from ..db import db
+from ..errors import DomainError
+from ..inputs import parse_number, typed
 from ..models import Building, Unit
 
+__all__ = ["ImportRejected", "import_units"]
 UNIT_COLUMNS = ("楼栋", "房号", "楼层", "面积", "备注")
 MAX_IMPORT_ROWS = 20000
 
 
-class ImportRejected(Exception):
-    """A CSV that cannot be imported: `errors` lists (line number, Chinese message)."""
-
-    def __init__(self, errors):
-        super().__init__(f"{len(errors)} 处错误")
-        self.errors = errors
-
-
-def decode_csv(data):
-    """Excel in China saves CSV as GBK; others as UTF-8 (often with a BOM)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportRejected([(1, "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")])
-
-
 def import_units(estate, data):
-    """Import units from CSV bytes: all rows, or none when any row is bad. Returns the count."""
-    rows = list(csv.reader(io.StringIO(decode_csv(data))))
-    if not rows or tuple(c.strip() for c in rows[0][:5]) != UNIT_COLUMNS[:len(rows[0][:5])] \
-            or len(rows[0]) < 2:
+    """Import units of `estate` from CSV bytes (any dialect wyapp.csvfile reads; header row
+    UNIT_COLUMNS, the last three optional): all rows, or none when any row is bad.
+    Returns the count. Raises ImportRejected([(line number, Chinese message), …]) listing
+    every bad line."""
+    rows = read_rows(data, MAX_IMPORT_ROWS)
+    header = tuple(rows[0][1][:5]) if rows else ()
+    if len(header) < 2 or header != UNIT_COLUMNS[:len(header)]:
         raise ImportRejected([(1, "第一行应为表头：" + ",".join(UNIT_COLUMNS) +
                                "（楼层、面积、备注可留空）。")])
-    if len(rows) - 1 > MAX_IMPORT_ROWS:
-        raise ImportRejected([(1, f"一次最多导入 {MAX_IMPORT_ROWS} 行。")])
     existing = {(b, n) for b, n in Unit.select(Building.name, Unit.number).join(Building)
                 .where(Unit.estate == estate).tuples()}
     errors, parsed, seen = [], [], {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
+    for line, row in rows[1:]:
         unit, problems = _parse_unit_row(row)
         key = (unit.get("building"), unit.get("number"))
         if not problems and key in existing:
@@ -69,7 +52,7 @@ def import_units(estate, data):
 
 
 def _parse_unit_row(row):
-    cells = [c.strip() for c in row] + [""] * (5 - len(row))
+    cells = row + [""] * (5 - len(row))
     building, number, floor, area, note = cells[:5]
     problems, unit = [], {"building": building, "number": number, "note": note}
     if not building:
@@ -83,17 +66,16 @@ def _parse_unit_row(row):
     if len(note) > 200:
         problems.append("备注不能超过 200 个字")
     if floor:
-        try:
-            unit["floor"] = int(floor)
-            if not -10 <= unit["floor"] <= 200:
-                raise ValueError
-        except ValueError:
+        digits = typed(floor)  # full-width １２ as typed; '²' stays not a number
+        if re.fullmatch(r"-?\d{1,3}", digits, re.ASCII) and -10 <= int(digits) <= 200:
+            unit["floor"] = int(digits)
+        else:
             problems.append(f"楼层“{floor[:20]}”应为 -10 到 200 的整数")
     if area:
         try:
-            unit["area"] = Decimal(area)
+            unit["area"] = parse_number(area)  # '1,250.5' has a thousands separator
             if not (0 < unit["area"] < 100000):
-                raise InvalidOperation
-        except InvalidOperation:
+                raise DomainError("")
+        except DomainError:
             problems.append(f"面积“{area[:20]}”应为大于 0 的数字")
     return unit, problems

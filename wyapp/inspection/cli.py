@@ -4,7 +4,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..admin.services import ImportRejected
+from ..csvfile import ImportRejected
 from ..db import db
 from ..models import Estate
 from .equipment import import_equipment

@@ -1,11 +1,8 @@
 """The equipment ledger (设备台账): CSV import (all rows or none) and an equipment's status."""
-import csv
-import io
-from datetime import date
-
-from ..admin.services import ImportRejected, decode_csv
+from ..csvfile import ImportRejected, read_rows
 from ..db import db
 from ..errors import DomainError
+from ..inputs import parse_day
 from .models import CATEGORIES, STATUSES, Equipment
 
 EQUIPMENT_COLUMNS = ("编号", "名称", "类别", "位置", "型号", "厂家", "安装日期", "维保单位",
@@ -14,22 +11,19 @@ MAX_IMPORT_ROWS = 5000
 
 
 def import_equipment(estate, data):
-    """Equipment of `estate` from CSV bytes (UTF-8 or GBK, header row EQUIPMENT_COLUMNS):
+    """Equipment of `estate` from CSV bytes (any dialect wyapp.csvfile reads: UTF-8, GB18030,
+    CR-only line ends…; header row EQUIPMENT_COLUMNS):
     every row, or none when any row is bad. Returns the count imported.
 
     Raises ImportRejected([(line number, Chinese message), …]) listing every bad line."""
-    rows = list(csv.reader(io.StringIO(decode_csv(data))))
-    if not rows or [c.strip() for c in rows[0][:2]] != list(EQUIPMENT_COLUMNS[:2]):
+    rows = read_rows(data, MAX_IMPORT_ROWS)
+    if not rows or rows[0][1][:2] != list(EQUIPMENT_COLUMNS[:2]):
         raise ImportRejected([(1, "第一行应为表头：" + ",".join(EQUIPMENT_COLUMNS) +
                                "（编号、名称必填，其余可留空）。")])
-    if len(rows) - 1 > MAX_IMPORT_ROWS:
-        raise ImportRejected([(1, f"一次最多导入 {MAX_IMPORT_ROWS} 行。")])
     existing = {c for (c,) in Equipment.select(Equipment.code)
                 .where(Equipment.estate == estate).tuples()}
     errors, parsed, seen = [], [], {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
+    for line, row in rows[1:]:
         values, problems = _parse_equipment_row(row)
         code = values["code"]
         if code and code in existing:
@@ -52,7 +46,7 @@ def import_equipment(estate, data):
 
 
 def _parse_equipment_row(row):
-    cells = [c.strip() for c in row] + [""] * (len(EQUIPMENT_COLUMNS) - len(row))
+    cells = row + [""] * (len(EQUIPMENT_COLUMNS) - len(row))
     code, name, category, location, model, maker, installed, contractor, phone = cells[:9]
     values = {"code": code, "name": name, "category": category or "其他", "location": location,
               "model": model, "maker": maker, "contractor": contractor,
@@ -71,9 +65,8 @@ def _parse_equipment_row(row):
     if values["category"] not in CATEGORIES:
         problems.append(f"类别“{category[:20]}”应为 " + "、".join(CATEGORIES) + " 之一")
     if installed:
-        try:
-            values["installed_on"] = date.fromisoformat(installed.replace("/", "-"))
-        except ValueError:
+        values["installed_on"] = parse_day(installed)
+        if values["installed_on"] is None:
             problems.append(f"安装日期“{installed[:20]}”应为 2020-05-01 这样的日期")
     return values, problems
 
