@@ -30,6 +30,7 @@ ALERT_KINDS = {
     "complaint_major": "收到重大投诉",
     "weekly_report": "周报已签发",
     "digest": "每日摘要",
+    "export_ready": "导出文件已生成",
 }
 PENDING, DELIVERED, FAILED, MERGED = "待发送", "已送达", "失败", "已合并"
 # After the n-th failed attempt the next one waits BACKOFF[n-1]; after the last, 失败
