@@ -21,6 +21,7 @@ ENABLED = (
     "wyapp.inspection",
     "wyapp.service",
     "wyapp.alerts",
+    "wyapp.exports",
     "wyapp.staff",
 )
 
