@@ -13,7 +13,7 @@ from wyapp.db import db
 from wyapp.errors import DomainError
 from wyapp.models import Estate, Notification, User
 from wyapp.offline import parse_device_time
-from wyapp.patrol import reports, rounds, scanning, schedules
+from wyapp.patrol import reports, rounds, scanning, schedules, setup
 from wyapp.patrol.models import Checkpoint, Incident, Round, Route, RouteStop, Scan, Schedule
 from wyapp.patrol.scanning import ScanRequest
 
@@ -135,17 +135,35 @@ def test_clean_scan_has_no_flags(world):
     assert view.done == 1
 
 
-def test_late_scan(world):
-    record, _, _ = scan(world, world.points[0], local(10, 23, 20))
-    assert record.flag_list == ["迟到"] and record.round.starts_at == local(10, 22)
+def test_scan_between_rounds_is_off_round_and_leaves_the_ended_round(world):
+    """Issue 17: a scan when no window is open is 计划外 (no round); the ended round keeps
+    what it had, and no later scan changes it."""
+    for i, minute in enumerate((5, 10, 15)):
+        scan(world, world.points[i], local(10, 22, minute))
+    record, view, _ = scan(world, world.points[0], local(10, 23, 20))
+    assert record.flag_list == ["计划外"] and record.round is None and view is None
+    ended = rounds.rounds_between(world.estate, local(10, 22), local(10, 23))[0]
+    assert (ended.done, ended.total, len(ended.scans)) == (3, 3, 3)
+    assert ended.status(local(10, 23, 30)) == "已完成"
     nothing, _, _ = scan(world, world.points[0], local(1, 18))  # no round at all near
-    assert nothing.round is None and nothing.flag_list == ["迟到"]
+    assert nothing.round is None and nothing.flag_list == ["计划外"]
+    upcoming = scanning.next_round(world.estate, world.points[0], world.guard,
+                                   local(10, 23, 20))
+    assert upcoming.starts_at == local(11, 0)
+    report = reports.day_report(world.estate, day_of(10), local(11, 12))
+    assert [s.id for s in report["off_round"]] == [record.id]
 
 
-def test_late_scans_do_not_count_for_completion(world):
-    scan(world, world.points[0], local(10, 23, 20))
-    view = rounds.rounds_between(world.estate, local(10, 22), local(10, 23))[0]
-    assert view.done == 0 and view.status(local(10, 23, 30)) == "漏巡"
+def test_early_scan_counts_for_the_round_flagged(world):
+    record, view, _ = scan(world, world.points[0], local(10, 21, 52))  # 8 min before 22:00
+    assert record.flag_list == ["提前"] and record.round.starts_at == local(10, 22)
+    assert view.done == 1
+    before = scan(world, world.points[1], local(10, 21, 45))[0]  # 15 min before: no round
+    assert before.flag_list == ["计划外"]
+    setup.save_early_minutes(world.estate, 20)  # the estate's setting, read at once
+    record, _, _ = scan(world, world.points[0], local(10, 23, 45))  # 15 min before 00:00
+    assert "提前" in record.flag_list and record.round.starts_at == local(11, 0)
+    assert setup.early_minutes(world.estate) == 20
 
 
 def test_out_of_order_scan(world):
@@ -344,6 +362,23 @@ def test_an_older_database_gets_the_lean_scan_indexes(make_app, any_db_url):
             SchemaMigration.name == "patrol:0004_lean_scan_indexes").execute()
         assert migrate(migration_groups()) == ["patrol:0004_lean_scan_indexes"]
         assert indexes() == new
+
+
+def test_an_older_database_gets_the_patrol_settings_table(make_app, any_db_url):
+    """0005 adds PatrolSettings (提前 minutes) to a database made before it."""
+    from wyapp.cli import migration_groups
+    from wyapp.db import SchemaMigration, migrate
+    from wyapp.patrol.models import PatrolSettings
+
+    app = make_app(database_url=any_db_url, with_demo=False)
+    with app.app_context(), db.connection_context():
+        db.drop_tables([PatrolSettings])
+        SchemaMigration.delete().where(
+            SchemaMigration.name == "patrol:0005_patrol_settings").execute()
+        assert migrate(migration_groups()) == ["patrol:0005_patrol_settings"]
+        estate = Estate.create(name="迁移小区")
+        setup.save_early_minutes(estate, 5)
+        assert setup.early_minutes(estate) == 5
 
 
 def test_demo_is_idempotent_and_has_history(make_app, database_url):

@@ -43,9 +43,10 @@ def collect_day(estate, period):
         "summary": {"rounds": len(rounds), "completion": report["completion"],
                     "missed_rounds": report["missed_rounds"],
                     "partial_rounds": report["partial_rounds"],
-                    "scans": len(report["scans"]), "flagged": report["flagged"]},
+                    "scans": len(report["scans"]), "flagged": report["flagged"],
+                    "off_round": len(report["off_round"])},
         "rounds": rounds,
-        "off_round_scans": [scan_row(s) for s in report["scans"] if s.round_id is None],
+        "off_round_scans": [scan_row(s) for s in report["off_round"]],
         "guards": [{"name": g["user"].display_name, "scans": g["scans"],
                     "flagged": g["flagged"], "rounds": g["rounds"]}
                    for g in report["guards"]],
@@ -62,4 +63,4 @@ PATROL_DAY = DocumentKind(
     code="patrol_day", title="巡更日报", template="pdf/patrol_day.html", collect=collect_day,
     roles=frozenset({"guard", "supervisor", "manager"}), signatures=("巡查人", "审核人", "日期"),
     sections={"rounds": "巡更班次与扫码", "incidents": "巡更异常", "summary": "汇总",
-              "guards": "巡更人员", "off_round_scans": "班次外扫码", "day": "日期"})
+              "guards": "巡更人员", "off_round_scans": "计划外打卡", "day": "日期"})

@@ -10,12 +10,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..admin.forms import CheckboxesField
 from ..forms import BaseForm, at_most, required, text
 from ..idempotency import CreateOnce
-from .models import INCIDENT_CATEGORIES, LONGEST_WINDOW_MINUTES, WEEKDAYS
+from .models import EARLY_MINUTES_MAX, INCIDENT_CATEGORIES, LONGEST_WINDOW_MINUTES, WEEKDAYS
 
 
 def number(label, low, high, message, *validators, **kwargs):
@@ -87,6 +87,12 @@ class ScheduleForm(CreateOnce, PatrolForm):
             self.every_minutes.errors = ["请填写间隔分钟数。"]
             ok = False
         return ok
+
+
+class PatrolSettingsForm(PatrolForm):
+    early_minutes = number("提前打卡（分钟）", 0, EARLY_MINUTES_MAX,
+                           f"应在 0 到 {EARLY_MINUTES_MAX} 分钟之间。",
+                           InputRequired("请填写分钟数。"), render_kw={"inputmode": "numeric"})
 
 
 class ScanForm(BaseForm):

@@ -25,7 +25,9 @@ from ..photos import Photo
 
 WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]  # ISO weekday 1..7
 INCIDENT_CATEGORIES = ["安全隐患", "设施损坏", "可疑人员", "消防", "卫生", "其他"]
-FLAGS = ["迟到", "顺序错误", "过快", "超出范围", "重复", "离线补传", "时钟偏差"]
+FLAGS = ["迟到", "顺序错误", "过快", "超出范围", "重复", "离线补传", "时钟偏差", "提前", "计划外"]
+EARLY_MINUTES = 10  # a scan this many minutes before a window opens counts for it (提前)
+EARLY_MINUTES_MAX = 60
 
 
 class PatrolStructure(BaseModel):
@@ -170,6 +172,13 @@ class ScheduleGuard(StructureModel):
         indexes = ((("schedule", "user"), True),)
 
 
+class PatrolSettings(StructureModel):
+    """An estate's patrol settings (one row per estate, none: the defaults). Part of the
+    set-up: a change bumps the structure version, so the scan path reads it from the cache."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE", unique=True)
+    early_minutes = IntegerField(default=EARLY_MINUTES)  # 提前: minutes before a window opens
+
+
 class Round(BaseModel):
     """A window of a schedule that something happened to; closed once by the periodic job."""
     estate = ForeignKeyField(Estate, on_delete="CASCADE")
@@ -202,7 +211,7 @@ class Scan(BaseModel):
     longitude = FloatField(null=True)
     accuracy_m = FloatField(null=True)
     distance_m = FloatField(null=True)
-    flags = CharField(max_length=100, default="")  # "迟到,过快"
+    flags = CharField(max_length=100, default="")  # "提前,过快"; 计划外: no round
 
     class Meta:  # the day's scans of an estate (reports); a round's first/last per checkpoint
         indexes = ((("estate", "scanned_at"), False),
@@ -262,9 +271,14 @@ def _lean_scan_indexes(migrator):
               migrator.add_index("scan", ("round_id", "checkpoint_id", "scanned_at")))
 
 
+def _add_patrol_settings(migrator):
+    migrator.database.create_tables([PatrolSettings], safe=True)
+
+
 PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, ScheduleGuard,
                                    Round, Scan, Incident, IncidentPhoto, IncidentComment,
-                                   PatrolStructure],
+                                   PatrolStructure, PatrolSettings],
                         [("0002_structure_version", _add_structure_version),
                          ("0003_scan_marks_index", _add_scan_marks_index),
-                         ("0004_lean_scan_indexes", _lean_scan_indexes)])
+                         ("0004_lean_scan_indexes", _lean_scan_indexes),
+                         ("0005_patrol_settings", _add_patrol_settings)])

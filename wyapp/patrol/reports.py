@@ -35,8 +35,9 @@ def _scans_between(estate, start, end, user=None):
 
 def day_report(estate, day, now, user=None):
     """The estate's local `day` (a date) as of `now` (naive UTC): each round with state,
-    scans and missed checkpoints; completion of the ended rounds; per guard. user: only
-    their rounds and scans (None: everyone's)."""
+    scans and missed checkpoints; completion of the ended rounds; the 计划外 scans (in no
+    round) apart as "off_round"; per guard. user: only their rounds and scans (None:
+    everyone's)."""
     start, end = estate.day_bounds(day)
     views = [v for v in rounds_between(estate, start, end, user) if start <= v.starts_at < end]
     rounds = []
@@ -49,6 +50,7 @@ def day_report(estate, day, now, user=None):
     ended = [r for r in rounds if r["view"].ends_at <= now]
     scans = _scans_between(estate, start, end, user)
     return {"day": day, "rounds": rounds, "scans": scans,
+            "off_round": [s for s in scans if s.round_id is None],
             "completion": _percent(sum(r["done"] for r in ended), sum(r["total"] for r in ended)),
             "missed_rounds": sum(r["status"] == MISSED for r in rounds),
             "partial_rounds": sum(r["status"] == PARTIAL for r in rounds),

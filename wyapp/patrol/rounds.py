@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 from ..db import Prepared, db
 from ..models import Estate, User, notify
 from .models import (
+    EARLY_MINUTES,
     LONGEST_WINDOW_MINUTES,
     Checkpoint,
+    PatrolSettings,
     PatrolStructure,
     Round,
     Route,
@@ -49,7 +51,8 @@ class RoundView:
         return (self.schedule.id, self.starts_at)
 
     def counted_ids(self):
-        """Checkpoints of the route scanned inside the window (late scans do not count)."""
+        """Checkpoints of the route scanned for the round: inside the window or just before
+        it (提前); scans after it (迟到, kept from before 计划外 existed) do not count."""
         route_ids = {c.id for c in self.checkpoints}
         return {s.checkpoint_id for s in self.scans
                 if "迟到" not in s.flag_list and s.checkpoint_id in route_ids}
@@ -81,7 +84,7 @@ class RoundView:
         if self.closed:
             return self.row.status
         done, total = self.done, self.total
-        if now < self.starts_at:
+        if now < self.starts_at and not self.scans:  # scanned early (提前): under way
             return PENDING
         if total and done >= total:
             return DONE
@@ -101,6 +104,7 @@ class Structure:
     schedules: list  # active schedules of active routes, route joined, by id
     guards: dict  # {schedule id: {user ids named on it}}
     stops: dict  # {route id: [active checkpoints in order]}, every route of the estate
+    early: timedelta = timedelta(minutes=EARLY_MINUTES)  # 提前: scans this long before count
     starts: dict = field(default_factory=dict)  # windows()'s memo: {(schedule id, day): […]}
 
 
@@ -136,7 +140,10 @@ def structure(estate, version=UNREAD):
                  .where(Route.estate == estate, Checkpoint.active)
                  .order_by(RouteStop.route, RouteStop.position)):
         stops[stop.route_id].append(stop.checkpoint)
-    cache[estate.id] = Structure(version, schedules, dict(guards), dict(stops))
+    early = (PatrolSettings.select(PatrolSettings.early_minutes)
+             .where(PatrolSettings.estate == estate).scalar())
+    cache[estate.id] = Structure(version, schedules, dict(guards), dict(stops),
+                                 timedelta(minutes=EARLY_MINUTES if early is None else early))
     return cache[estate.id]
 
 

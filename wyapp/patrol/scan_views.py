@@ -13,7 +13,7 @@ from ..web import render
 from .forms import ScanForm
 from .models import Checkpoint
 from .rounds import UNREAD, structure_version
-from .scanning import ScanRequest, parse_coordinate, record_scan, round_for
+from .scanning import ScanRequest, next_round, parse_coordinate, record_scan, round_for
 from .views import WALKERS
 
 # read with a checkpoint's label (labels.py): the checkpoint, and the patrol set-up's version
@@ -33,10 +33,12 @@ def checkpoint_label(label):
     if request.method == "POST":
         return _record(label, checkpoint, version)
     now = utcnow()
-    view = round_for(current_estate(), checkpoint, current_user, now, version)
+    estate = current_estate()
+    view = round_for(estate, checkpoint, current_user, now, version)
+    upcoming = None if view else next_round(estate, checkpoint, current_user, now)
     form = ScanForm(formdata=None, client_id=uuid.uuid4().hex)
     return keep_offline(render("patrol/scan.html", "scan_box", checkpoint=checkpoint, view=view,
-                               now=now, form=form, label=label))
+                               now=now, form=form, label=label, upcoming=upcoming))
 
 
 def scan_request(now):
@@ -54,14 +56,15 @@ def scan_request(now):
 
 
 def _record(label, checkpoint, version):
-    now = utcnow()
+    now, estate = utcnow(), current_estate()
     try:
-        scan, view, created = record_scan(current_estate(), checkpoint, current_user,
+        scan, view, created = record_scan(estate, checkpoint, current_user,
                                           scan_request(now), now, version)
     except DomainError as error:
         response = current_app.make_response((render(
             "patrol/scan.html", "scan_box", checkpoint=checkpoint, form=ScanForm(), label=label,
             error=error.message, now=utcnow()), 409))
         return reject_reason(response, error.message)
+    upcoming = None if view else next_round(estate, checkpoint, current_user, scan.scanned_at)
     return render("patrol/scan.html", "scan_box", checkpoint=checkpoint, scan=scan, view=view,
-                  replayed=not created, now=utcnow(), label=label)
+                  replayed=not created, now=utcnow(), label=label, upcoming=upcoming)

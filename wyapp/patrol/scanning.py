@@ -21,7 +21,6 @@ from .rounds import UNREAD, RoundView, computed_rounds, ensure_round, in_order, 
 
 # The clocks of a scan. How far the phone's clock may be off the server's (CLOCK_TOLERANCE) is
 # the core's: wyapp/offline.py measures it for every queued action, patrol's or not.
-LATE_AFTER = timedelta(hours=12)  # a scan this long after a window still counts as late for it
 OFFLINE_AFTER = timedelta(minutes=2)  # device time this far behind the server: sent later
 DEVICE_AHEAD = timedelta(minutes=5)  # device clock ahead by more: not trusted
 DEVICE_BEHIND = timedelta(days=3)  # device time older than this: not trusted
@@ -89,9 +88,9 @@ def _attach_rows_and_marks(views):
     """Give each of `views` its stored row, if any, and what a new scan is judged against:
     per checkpoint its first and its last scan, as ScanMarks. One query, a row per round;
     two index lookups per checkpoint, so a round with thousands of scans costs what one
-    with six does. A scan counts for a round only inside its window or after it
-    (round_for), and is late exactly when after (scan_flags): so a checkpoint was scanned
-    in time if its first scan is, and the window decides which marks are 迟到."""
+    with six does. A scan counts for a round only inside its window or just before it
+    (round_for); scans after the window (迟到) exist only from before 计划外 did, and the
+    window decides which marks are 迟到."""
     if not views:
         return
     by_key = {v.key: v for v in views}
@@ -106,7 +105,7 @@ def _attach_rows_and_marks(views):
         for checkpoint_id, first, last in zip(checkpoint_ids, times[::2], times[1::2],
                                               strict=True):
             for at in sorted({_as_datetime(t) for t in (first, last) if t is not None}):
-                late = [] if view.starts_at <= at < view.ends_at else ["迟到"]
+                late = [] if at < view.ends_at else ["迟到"]
                 view.scans.append(ScanMark(checkpoint_id, at, late))
         view.scans.sort(key=lambda m: m.scanned_at)
 
@@ -134,32 +133,45 @@ def effective_time(now, device_at):
 
 
 def round_for(estate, checkpoint, user, at, version=UNREAD):
-    """The round a scan at `at` counts for: an open window first (one where the checkpoint
-    is still to scan, if several are open), else the last ended one; None when no window
-    of the last 12 hours has the checkpoint. The round comes with its stored row (if any)
-    and its marks (ScanMark). Rounds follow the schedules as they are now: a window that an
-    edited schedule no longer has takes no more scans. `at`: naive UTC. `version`: the
-    set-up version as the caller read it with the checkpoint (saves a query), else read."""
+    """The round a scan at `at` counts for: an open window (one where the checkpoint is
+    still to scan, if several are open), else a window opening within the estate's 提前
+    minutes (PatrolSettings.early_minutes); None between windows: the scan is 计划外 and
+    no ended round changes after it ended (issue 17). The round comes with its stored row
+    (if any) and its marks (ScanMark). Rounds follow the schedules as they are now: a window
+    that an edited schedule no longer has takes no more scans. `at`: naive UTC. `version`:
+    the set-up version as the caller read it with the checkpoint (saves a query), else read."""
     found = structure(estate, version)
-    # the windows overlapping [at, at + 1 min): every open one, also one opening exactly at `at`
-    views, _, _ = computed_rounds(estate, at, at + timedelta(minutes=1), user, checkpoint,
-                                  found)
-    candidates = [v for v in in_order(views) if v.is_current(at)]
-    if not candidates:  # only then the windows of the last 12 hours
-        views, _, _ = computed_rounds(estate, at - LATE_AFTER, at, user, checkpoint, found)
-        candidates = [v for v in in_order(views) if v.ends_at <= at][-1:]
+    # the windows overlapping [at, at + early + 1 min): every open one, and those opening soon
+    views, _, _ = computed_rounds(estate, at, at + found.early + timedelta(minutes=1), user,
+                                  checkpoint, found)
+    ordered = in_order(views)
+    candidates = [v for v in ordered if v.is_current(at)]
+    if not candidates:  # only then the next window opening within the 提前 minutes
+        candidates = [v for v in ordered if at < v.starts_at <= at + found.early][:1]
     _attach_rows_and_marks(candidates)
     fresh = [v for v in candidates if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
     return (fresh or candidates or [None])[0]
 
 
+def next_round(estate, checkpoint, user, at):
+    """The next window (RoundView, no row) after `at` (naive UTC) that `user` may walk and
+    whose route has `checkpoint`, within the next 36 hours; None if there is none. What a
+    guard is told after a 计划外 scan."""
+    views, _, _ = computed_rounds(estate, at, at + timedelta(hours=36), user, checkpoint,
+                                  structure(estate))
+    return next((v for v in in_order(views) if v.starts_at > at), None)
+
+
 def scan_flags(view, checkpoint, at, latitude=None, longitude=None):
     """The flags of a scan at `at` (naive UTC) of `checkpoint` in round `view` (None: no
-    round), GPS fix in degrees or None. Never rejects; returns (flags, distance in metres
-    from the checkpoint, or None without a geofence or a fix)."""
+    round, 计划外), GPS fix in degrees or None. A round not yet open at `at` was scanned
+    提前. Never rejects; returns (flags, distance in metres from the checkpoint, or None
+    without a geofence or a fix)."""
     flags, distance = [], None
-    if view is None or not view.is_current(at):
-        flags.append("迟到")
+    if view is None:
+        flags.append("计划外")
+    elif at < view.starts_at:
+        flags.append("提前")
     if view is not None:
         earlier = [s for s in view.scans if s.scanned_at <= at]
         seen = {s.checkpoint_id for s in earlier}

@@ -6,7 +6,7 @@ from peewee import IntegrityError
 from ..db import db
 from ..errors import DomainError
 from ..labels import current_label, issue_label
-from .models import RouteStop, ScheduleGuard
+from .models import EARLY_MINUTES, PatrolSettings, RouteStop, ScheduleGuard
 from .schedules import parse_hhmm, parse_times
 
 
@@ -114,3 +114,20 @@ def save_schedule(estate, schedule, data, guards, now):
         ScheduleGuard.delete().where(ScheduleGuard.schedule == schedule).execute()
         ScheduleGuard.insert_many([{"schedule": schedule, "user": g} for g in guards]).execute()
     return schedule
+
+
+def early_minutes(estate):
+    """Minutes before a window opens in which a scan counts for it (提前): the estate's
+    PatrolSettings, else models.EARLY_MINUTES."""
+    row = PatrolSettings.get_or_none(PatrolSettings.estate == estate)
+    return EARLY_MINUTES if row is None else row.early_minutes
+
+
+def save_early_minutes(estate, minutes):
+    """Store the estate's 提前 minutes (an int the form bounded to 0..EARLY_MINUTES_MAX); the
+    write bumps the set-up version, so the scan path's cache sees it at once."""
+    with db.atomic():
+        (PatrolSettings.insert(estate=estate, early_minutes=minutes)
+         .on_conflict(conflict_target=[PatrolSettings.estate],
+                      update={PatrolSettings.early_minutes: minutes})
+         .execute())

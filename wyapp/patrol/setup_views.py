@@ -12,7 +12,7 @@ from ..models import User
 from ..qr import qr_svg
 from ..web import render
 from . import setup
-from .forms import CheckpointForm, RouteForm, ScheduleForm, StopForm
+from .forms import CheckpointForm, PatrolSettingsForm, RouteForm, ScheduleForm, StopForm
 from .models import Checkpoint, Route, RouteStop, Schedule
 from .views import LEADS, bp, posted_id
 
@@ -180,13 +180,21 @@ def _add_stop(route, stop_form):
 
 # ── schedules ───────────────────────────────────────────────────────────────────────────
 
-@bp.route("/schedules")
+@bp.route("/schedules", methods=["GET", "POST"])
 @role_required(*LEADS)
 @estate_required
 def schedules():
-    """The schedules: route, days, times, window and who walks them."""
+    """The schedules: route, days, times, window and who walks them; below, the estate's
+    提前 minutes (a scan that long before a window opens counts for it)."""
+    estate = current_estate()
+    settings = PatrolSettingsForm(early_minutes=setup.early_minutes(estate))
+    if settings.validate_on_submit():
+        setup.save_early_minutes(estate, settings.early_minutes.data)
+        flash(f"已保存：开始前 {settings.early_minutes.data} 分钟内的打卡计入该轮。", "success")
+        return redirect(url_for("patrol.schedules"))
     rows = scoped(Schedule).order_by(Schedule.active.desc(), Schedule.name)
-    return render("patrol/schedules.html", schedules=rows)
+    return render("patrol/schedules.html", schedules=rows, settings=settings), \
+        422 if settings.errors else 200
 
 
 @bp.route("/schedules/new", methods=["GET", "POST"])
