@@ -16,6 +16,7 @@ from . import complaints_views, reports_views, settings_views  # noqa: F401 — 
 from .complaints import alert_overdue_complaints, auto_close_complaints, complaint_badge
 from .demo import create_demo
 from .documents import COMPLAINT_RECORD, MAJOR_COMPLAINT_RECORD, WORK_ORDER_RECORD
+from .exports import EXPORTS
 from .models import MODELS, Complaint, WorkOrder
 from .orders import alert_overdue_orders, badge_count
 from .orders_views import bp, home_panel
@@ -34,6 +35,7 @@ feature = Feature(
     demo=create_demo,
     periodic=[alert_overdue_orders, alert_overdue_complaints, auto_close_complaints],
     documents=[WORK_ORDER_RECORD, COMPLAINT_RECORD, MAJOR_COMPLAINT_RECORD],
+    exports=EXPORTS,
     record_links={"work_order": ("service.work_order", "order_id", WorkOrder.PREFIX),
                   "complaint": ("service.complaint", "complaint_id", Complaint.PREFIX)},
 )
