@@ -41,3 +41,24 @@ class SweepMark(BaseModel):
     """When the periodic archive sweep last ran (it runs hourly, whatever calls tick)."""
     name = CharField(max_length=40, primary_key=True)
     at = DateTimeField()
+
+
+class FilingClaim(BaseModel):
+    """A worker's claim on filing one version of one document, taken BEFORE anything is
+    rendered or written: the unique (kind, estate, period, version) lets one worker of many
+    file it; the others find the claim and stop. A claim older than CLAIM_EXPIRES whose
+    document never appeared (its worker died) may be taken over (claims.py)."""
+    kind = CharField(max_length=40)
+    estate = ForeignKeyField(Estate, on_delete="RESTRICT")
+    period = CharField(max_length=40)
+    version = IntegerField()
+    token = CharField(max_length=32)
+    claimed_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("kind", "estate", "period", "version"), True),)
+
+
+def add_filing_claims(migrator):
+    """0002: the filing claims table (one worker files a document, however many run)."""
+    FilingClaim.create_table(safe=True)

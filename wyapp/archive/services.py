@@ -1,9 +1,7 @@
 """Filing documents: render, store immutably, chain; verify; the periodic sweep."""
 import hashlib
 import json
-import os
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from flask import current_app
 from peewee import IntegrityError, PostgresqlDatabase
@@ -13,6 +11,8 @@ from ..documents import render_pdf
 from ..errors import DomainError
 from ..features import document_kinds
 from ..models import Estate
+from ..storage import NotStored, sha256_of, storage
+from .claims import claim_filing
 from .models import GENESIS, Document, SweepMark
 
 SWEEP_EVERY = timedelta(hours=1)
@@ -32,8 +32,9 @@ def sha256(data):
     return hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()
 
 
-def archive_root():
-    return Path(current_app.config["DATA_DIR"]) / "archive"
+def archive_key(relative):
+    """The store's key (storage.py) of a Document.path."""
+    return f"archive/{relative}"
 
 
 def period_label(kind, period):
@@ -61,11 +62,16 @@ def latest(kind_code, estate, period):
             .order_by(Document.version.desc()).first())
 
 
-def file_document(kind_code, estate, period):
-    """Render and file one document; None when there is nothing to file or nothing changed.
+def file_document(kind_code, estate, period, now=None):
+    """Render and file one document; None when there is nothing to file, nothing changed,
+    or another worker is filing (or has filed) this version.
 
+    Once however many workers run: the version is claimed (claims.py) before anything is
+    rendered or written, the PDF is stored write-once under `archive/…` in the app's store
+    (storage.py: the data directory or the shared bucket), then its row joins the chain.
     A second run over amended source data files a new version naming the one it replaces.
-    Raises DomainError for a kind no feature declares.
+    `now` (naive UTC) dates the claim. Raises DomainError for a kind no feature declares,
+    storage.AlreadyStored if the store already holds a file under the claimed name.
     """
     kind = kinds().get(kind_code)
     if kind is None:
@@ -77,26 +83,28 @@ def file_document(kind_code, estate, period):
     previous = latest(kind.code, estate, period)
     if previous is not None and previous.data_sha256 == sha256(payload):
         return None
-    sections = {key: sha256(canonical(value)) for key, value in data.items()}
     version = previous.version + 1 if previous else 1
+    token = claim_filing(kind.code, estate, period, version, now or utcnow())
+    if token is None:  # another worker files (or filed) this version
+        return None
+    sections = {key: sha256(canonical(value)) for key, value in data.items()}
     reason = _amendment_reason(kind, previous, sections) if previous else ""
     archive_no = f"{estate.id:03d}-{kind.code}-{period}-V{version}"
     pdf = _render(kind, estate, period, data, payload, archive_no, previous, reason)
-    relative = f"{estate.id}/{kind.code}/{period}-v{version}.pdf"
-    _write_once(archive_root() / relative, pdf)
-    try:
-        with _chain_lock():
-            tip = Document.select().order_by(Document.id.desc()).first()
-            doc = Document(kind=kind.code, estate=estate, period=period, version=version,
-                           archive_no=archive_no, replaces=previous, reason=reason,
-                           path=relative, size=len(pdf), sha256=sha256(pdf),
-                           data_sha256=sha256(payload), sections=canonical(sections),
-                           created_at=utcnow(), prev_hash=tip.entry_hash if tip else GENESIS)
-            doc.entry_hash = sha256(doc.chain_fields())
-            doc.save()
-    except IntegrityError:  # the same version filed meanwhile by another worker
-        (archive_root() / relative).unlink(missing_ok=True)
-        return None
+    # a claim taken over from a dead worker files under a name of its own: the dead
+    # worker may have stored a file already, and an archive file is never replaced
+    suffix = f"-{token[-8:]}" if token.startswith("taken-over:") else ""
+    relative = f"{estate.id}/{kind.code}/{period}-v{version}{suffix}.pdf"
+    storage().put(archive_key(relative), pdf, "application/pdf", once=True)
+    with _chain_lock():
+        tip = Document.select().order_by(Document.id.desc()).first()
+        doc = Document(kind=kind.code, estate=estate, period=period, version=version,
+                       archive_no=archive_no, replaces=previous, reason=reason,
+                       path=relative, size=len(pdf), sha256=sha256(pdf),
+                       data_sha256=sha256(payload), sections=canonical(sections),
+                       created_at=utcnow(), prev_hash=tip.entry_hash if tip else GENESIS)
+        doc.entry_hash = sha256(doc.chain_fields())
+        doc.save()
     return doc
 
 
@@ -120,14 +128,6 @@ def _amendment_reason(kind, previous, sections):
             f"归档后源记录有更正，涉及{names}。")
 
 
-def _write_once(path, body):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(body)
-    os.chmod(tmp, 0o444)
-    os.replace(tmp, path)
-
-
 class _chain_lock:
     """Appends to the chain one at a time: an advisory lock on PostgreSQL, IMMEDIATE on SQLite."""
 
@@ -147,19 +147,22 @@ class _chain_lock:
 
 
 def verify():
-    """Check every file and the chain; returns a list of Chinese problem lines (empty = intact)."""
-    problems, expected_prev = [], GENESIS
+    """Check every file (read back in full from the app's store, wherever it is) and the
+    chain; returns a list of Chinese problem lines (empty = intact)."""
+    problems, expected_prev, store = [], GENESIS, storage()
     for doc in Document.select().order_by(Document.id):
         name = f"#{doc.id} {doc.archive_no}"
         if doc.prev_hash != expected_prev:
             problems.append(f"{name}: 链断裂——前一条记录被删除、插入或调换了顺序")
         if sha256(doc.chain_fields()) != doc.entry_hash:
             problems.append(f"{name}: 索引记录被修改")
-        path = archive_root() / doc.path
-        if not path.is_file():
+        try:
+            size, digest = sha256_of(store, archive_key(doc.path))
+        except NotStored:
             problems.append(f"{name}: 文件缺失 ({doc.path})")
-        elif sha256(path.read_bytes()) != doc.sha256:
-            problems.append(f"{name}: 文件内容被修改 ({doc.path})")
+        else:
+            if digest != doc.sha256 or size != doc.size:
+                problems.append(f"{name}: 文件内容被修改 ({doc.path})")
         expected_prev = doc.entry_hash
     return problems
 
@@ -198,13 +201,17 @@ def sweep(now=None, enqueue=None):
 
 
 def sweep_if_due(now):
-    """The periodic hook: at most one sweep an hour, however often tick runs."""
-    mark = SweepMark.get_or_none(SweepMark.name == "archive")
-    if mark is not None and now - mark.at < SWEEP_EVERY:
-        return 0
-    SweepMark.insert(name="archive", at=now).on_conflict(
-        conflict_target=[SweepMark.name], update={SweepMark.at: now}).execute()
-    return sweep(now)
+    """The periodic hook: at most one sweep an hour, however often tick runs and however
+    many workers run it: the hour is claimed by one write that only one worker wins (the
+    first mark's INSERT, then an UPDATE conditional on the mark being an hour old)."""
+    try:
+        with db.atomic():  # a savepoint: PostgreSQL's transaction survives the conflict
+            SweepMark.create(name="archive", at=now)
+        won = True
+    except IntegrityError:
+        won = SweepMark.update(at=now).where(SweepMark.name == "archive",
+                                             SweepMark.at <= now - SWEEP_EVERY).execute() == 1
+    return sweep(now) if won else 0
 
 
 def parse_month(text):

@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..auth import estate_required
 from ..documents import pdf_response
 from ..inputs import id_arg
+from ..storage import NotStored, storage
 from ..web import render
 from . import services
 from .models import Document
@@ -55,9 +56,10 @@ def download(document_id):
     """The filed PDF, exactly as stored."""
     doc = _visible_documents(current_user).where(Document.id == document_id).first() \
         or abort(404)
-    path = services.archive_root() / doc.path
-    if not path.is_file():  # the index names a file that is gone: `archive verify` says so
+    try:  # from the app's store, wherever it is; never a bucket URL
+        body = storage().read(services.archive_key(doc.path))
+    except NotStored:  # the index names a file that is gone: `archive verify` says so
         abort(404)
-    return pdf_response(path.read_bytes(), f"{doc.archive_no}.pdf")
+    return pdf_response(body, f"{doc.archive_no}.pdf")
 
 
