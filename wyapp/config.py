@@ -15,6 +15,7 @@ DEFAULTS = {
     "WTF_I18N_ENABLED": False,  # WTForms' own Chinese messages (BaseForm.Meta.locales), no Babel
     "TRUSTED_PROXIES": 0,
     "QUEUE_URL": "",
+    "QUEUE_NAME": "wyapp",  # one name per installation sharing a Redis
     "BASE_URL": "",  # printed in QR labels, e.g. https://wy.example.com
     # group robots (alerts/): the hosts a webhook may point at (a comma-separated list in the
     # environment, e.g. for a private 企业微信 deployment) and how long a send may take
@@ -31,7 +32,7 @@ DEFAULTS = {
 
 # WYAPP_<NAME> environment variables read by load(); the README lists the same.
 ENVIRONMENT = ("DATA_DIR", "DATABASE_URL", "SECRET_KEY", "COMPANY_NAME", "TIMEZONE",
-               "TRUSTED_PROXIES", "QUEUE_URL", "BASE_URL", "ALERTS_ALLOWED_HOSTS",
+               "TRUSTED_PROXIES", "QUEUE_URL", "QUEUE_NAME", "BASE_URL", "ALERTS_ALLOWED_HOSTS",
                "ALERTS_HTTP_TIMEOUT", "STORAGE_URL", "STORAGE_ENDPOINT", "STORAGE_REGION",
                "STORAGE_ADDRESSING", "STORAGE_RETAIN_DAYS")
 
