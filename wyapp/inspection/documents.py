@@ -1,10 +1,10 @@
 """The inspection feature's archived documents: 设备日检记录表 (daily) and 抄表月报 (monthly)."""
-from datetime import date
+from datetime import date, timedelta
 
 from ..documents import local_text
 from ..features import DocumentKind
 from .meters import month_report
-from .models import Equipment, Plan
+from .plans import active_plans, make_slots
 from .sheets import day_sheets, raised_orders
 
 ENGINEERING = frozenset({"engineer", "supervisor", "manager"})
@@ -29,22 +29,51 @@ def _orders(answer):
             for o in raised_orders(answer)]
 
 
-def collect_day(estate, period):
-    """One section per sheet submitted that day; the daily plans left without a sheet.
+def due_slots(estate, day):
+    """The sheets due on the estate's local `day` (a date): every slot of an active plan made
+    before its deadline whose deadline falls within the day — 夜班 of the day before (ends
+    08:00), 白班 (ends 20:00), 每日 (ends at midnight), and a week's or month's sheet on its
+    last day — each with its state: 已完成 / 有异常 (逾期提交 when late), or 漏检 (no sheet,
+    or one started and never submitted). Ordered by deadline, then equipment code.
 
-    None when the estate had neither a sheet nor a daily plan that day.
+    Every slot's deadline has passed once the day is over, so the record of an ended day
+    does not change unless a late sheet is submitted (then it is filed again, amended)."""
+    start, end = estate.day_bounds(day)
+    candidates = {"每班": [(day - timedelta(days=1), "夜班"), (day, "白班")],
+                  "每日": [(day, "")], "每周": [(day - timedelta(days=day.weekday()), "")],
+                  "每月": [(day.replace(day=1), "")]}
+    plans = [p for p in active_plans(estate) if p.frequency in candidates]
+    slots = [slot for slot in make_slots(plans, estate, lambda p: candidates[p.frequency])
+             if start < slot.deadline <= end and slot.plan.created_at < slot.deadline]
+    rows = []
+    for slot in sorted(slots, key=lambda s: (s.deadline, s.plan.equipment.code)):
+        sheet = slot.sheet
+        if sheet is not None and sheet.submitted:
+            state = "有异常" if sheet.abnormal_count else "已完成"
+            if sheet.submitted_at > slot.deadline:
+                state += "（逾期提交）"
+        else:
+            state = "漏检（已开始未提交）" if sheet is not None else "漏检"
+        equipment = slot.plan.equipment
+        rows.append({"code": equipment.code, "name": equipment.name,
+                     "checklist": slot.plan.checklist.name, "frequency": slot.plan.frequency,
+                     "period": slot.period.isoformat(), "shift": slot.shift,
+                     "deadline": local_text(estate, slot.deadline), "state": state})
+    return rows
+
+
+def collect_day(estate, period):
+    """The day's 设备日检记录表: one section per sheet submitted that day, and every sheet
+    that was due that day with its state (see due_slots), 漏检 included — so a day when
+    nobody did the rounds is filed too.
+
+    None when the estate had neither a submitted sheet nor a sheet due that day.
     """
     day = date.fromisoformat(period)
     sheets = day_sheets(estate, day)
-    checked = {s["equipment"].id for s in sheets}
-    due = (Plan.select(Plan, Equipment).join(Equipment)
-           .where(Plan.estate == estate, Plan.active, Plan.frequency.in_(["每日", "每班"]),
-                  Plan.created_at < estate.day_bounds(day)[1])
-           .order_by(Equipment.code))
-    missing = [{"code": p.equipment.code, "name": p.equipment.name,
-                "checklist": p.checklist.name, "frequency": p.frequency}
-               for p in due if p.equipment_id not in checked]
-    if not sheets and not missing:
+    due = due_slots(estate, day)
+    missing = [row for row in due if row["state"].startswith("漏检")]
+    if not sheets and not due:
         return None
     sections = []
     for s in sheets:
@@ -63,7 +92,7 @@ def collect_day(estate, period):
             "amendments": [{"item": a.item.label, "old": a.old_value, "new": a.new_value,
                             "reason": a.reason, "by": a.made_by.display_name,
                             "at": local_text(estate, a.made_at)} for a in s["amendments"]]})
-    return {"day": period, "sheets": sections, "missing": missing,
+    return {"day": period, "sheets": sections, "due": due, "missing": missing,
             "abnormal": sum(s["abnormal"] for s in sections)}
 
 
@@ -96,7 +125,8 @@ def collect_meters(estate, period):
 INSPECTION_DAY = DocumentKind(
     code="inspection_day", title="设备日检记录表", template="pdf/inspection_day_record.html",
     collect=collect_day, roles=ENGINEERING, signatures=("检查人", "审核人", "日期"),
-    sections={"sheets": "日检记录", "missing": "未检设备", "abnormal": "异常项数", "day": "日期"})
+    sections={"sheets": "日检记录", "due": "应检记录", "missing": "漏检", "abnormal": "异常项数",
+              "day": "日期"})
 
 METER_MONTH = DocumentKind(
     code="inspection_meters", title="抄表月报", template="pdf/inspection_meters_month.html",
