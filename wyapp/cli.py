@@ -78,6 +78,8 @@ def create_user(username, display_name, roles, estates, password):
 
 def _add_feature_commands():
     from .features import enabled
+    from .storage_cli import storage_cli
+    cli.add_command(storage_cli)
     for feature in enabled():
         for command in feature.cli:
             cli.add_command(command)

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from flask import current_app, send_file
 
+AREAS = ("photos", "archive", "exports", "labels")  # a key's first part
 IMMUTABLE_AREAS = ("archive",)  # never overwritten, never deleted
 CHUNK = 1024 * 1024
 

@@ -111,3 +111,25 @@ def test_copy_file_is_resumable_and_checked(s3_env, tmp_path):
     assert st.copy_file(local, remote, "archive/1/k/p-v1.pdf") == "copied"
     assert st.copy_file(local, remote, "archive/1/k/p-v1.pdf") == "skipped"
     assert remote.read("archive/1/k/p-v1.pdf") == b"%PDF two"
+
+
+def test_storage_migrate_command_copies_then_skips(s3_env, make_app, tmp_path):
+    from wyapp.storage_cli import storage_cli
+
+    old = st.LocalStorage(tmp_path / "old")
+    old.put("photos/1/202606/a.jpg", b"jpeg a")
+    old.put("archive/1/patrol_day/2026-06-14-v1.pdf", b"%PDF archived")
+    old.put("exports/1/list.csv", b"a,b\n")
+    bucket = make_bucket(s3_env)
+    app = make_app(STORAGE_URL=f"s3://{bucket}/wy", STORAGE_ENDPOINT=s3_env)
+    runner = app.test_cli_runner()
+    first = runner.invoke(storage_cli, ["migrate", "--from", str(tmp_path / "old")])
+    assert first.exit_code == 0, first.output
+    assert "复制 3 个，已存在跳过 0 个，失败 0 个" in first.output
+    again = runner.invoke(storage_cli, ["migrate", "--from", str(tmp_path / "old")])
+    assert "复制 0 个，已存在跳过 3 个，失败 0 个" in again.output
+    with app.app_context():
+        assert st.storage().read("archive/1/patrol_day/2026-06-14-v1.pdf") == b"%PDF archived"
+    local = make_app()
+    refused = local.test_cli_runner().invoke(storage_cli, ["migrate"])
+    assert refused.exit_code == 1 and "无需迁移" in refused.output
