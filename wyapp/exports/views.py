@@ -6,6 +6,7 @@ ExportSpec (403); the estate is the current one, as on the list.
 """
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from ..auth import current_estate, estate_required
 from ..db import utcnow
@@ -78,13 +79,16 @@ def download_file(file_id):
 
 
 @bp.app_template_global()
-def export_url(name):
+def export_url(name, **filters):
     """The 导出 Excel link of list `name` with the current page's filters (its query
-    string without the page number), or "" when this user may not export it."""
+    string without the page number; `filters` override or add some, e.g. the report's
+    day), or "" when this user may not export it."""
     spec = files.specs().get(name)
     if spec is None or not current_user.is_authenticated \
             or not current_user.has_role(*spec.roles):
         return ""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
-    return url_for("exports.download", name=name) + (
-        "?" + files.query_string(request.args) if args else "")
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in filters])
+    for key, value in filters.items():
+        args.add(key, value)
+    query = files.query_string(args)
+    return url_for("exports.download", name=name) + (f"?{query}" if query else "")

@@ -151,11 +151,11 @@ def _write(sheet, row, col, value, formats, column):
     if isinstance(value, bool):
         sheet.write_string(row, col, "是" if value else "否")
     elif isinstance(value, datetime):
-        sheet.write_datetime(row, col, value, formats.datetime)
+        sheet.write_datetime(row, col, value, formats.number(column.num_format) or formats.datetime)
     elif isinstance(value, date):
-        sheet.write_datetime(row, col, value, formats.date)
+        sheet.write_datetime(row, col, value, formats.number(column.num_format) or formats.date)
     elif isinstance(value, time):
-        sheet.write_datetime(row, col, value, formats.time)
+        sheet.write_datetime(row, col, value, formats.number(column.num_format) or formats.time)
     elif isinstance(value, int | float | Decimal):
         sheet.write_number(row, col, float(value), formats.number(column.num_format))
     else:
