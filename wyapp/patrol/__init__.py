@@ -4,6 +4,7 @@ from . import incident_views, setup_views  # noqa: F401 — their routes
 from .cli import patrol_command
 from .demo import create_demo
 from .documents import PATROL_DAY
+from .exports import EXPORTS
 from .models import PATROL, Incident
 from .rounds import periodic_close
 from .scan_views import LABEL_TARGET, checkpoint_label
@@ -27,4 +28,5 @@ feature = Feature(
     offline_pages=offline_pages,
     record_links={"patrol_incident": ("patrol.incident", "incident_id", Incident.PREFIX)},
     documents=[PATROL_DAY],
+    exports=EXPORTS,
 )
