@@ -1,0 +1,58 @@
+"""The dashboard (管理中心): today's figures, 7/30-day trends, the company view."""
+from flask import Blueprint, abort, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from ..auth import current_estate, role_required
+from ..db import utcnow
+from ..guards import needs_estate
+from ..inputs import id_arg
+from ..web import render
+from . import figures, trends
+from .models import FIGURES
+
+bp = needs_estate(Blueprint("dashboard", __name__, url_prefix="/dashboard"))
+BOSS = ("supervisor", "manager", "admin")
+
+
+def several_estates(user):
+    """Whether `user` sees the company view: an admin, or staff of more than one estate."""
+    return user.has_role("admin") or user.estates().limit(2).count() > 1
+
+
+@bp.route("/")
+@role_required(*BOSS)
+def index():
+    """Today (live, each figure a link to its list) and the trends of the last 7 or 30 ended
+    days from the daily rollup; ?estate=<id> switches to another of the user's estates."""
+    if (estate_id := id_arg("estate")) is not None:
+        chosen = current_user.estate(estate_id)
+        if chosen is None:
+            abort(404)
+        session["estate_id"], g.estate = chosen.id, chosen
+        return redirect(url_for("dashboard.index", range=request.args.get("range", "7")))
+    span = 30 if request.args.get("range") == "30" else 7
+    estate, now = current_estate(), utcnow()
+    today = estate.today(now)
+    days, rows, charts = trends.trend(estate, today, span)
+    return render("dashboard/index.html", "trends", today_groups=figures.today(
+        estate, current_user, now), span=span, charts=charts,
+        day_rows=list(zip(days, rows, strict=True))[::-1],
+        figures=FIGURES, day=today, company=several_estates(current_user))
+
+
+@bp.route("/company")
+@role_required(*BOSS)
+def company():
+    """One row per estate of the user: today and the last 7 days, sortable by any column."""
+    if not several_estates(current_user):
+        abort(403)
+    sort = request.args.get("sort", "")
+    descending = request.args.get("desc") == "1"
+    rows = trends.company(list(current_user.estates()), utcnow(), sort, descending)
+    return render("dashboard/company.html", rows=rows, columns=trends.COLUMNS, sort=sort,
+                  descending=descending)
+
+
+def home_panel(user, estate):
+    """The dashboard's headline on the home page of 主管/经理 (the page's link leads on)."""
+    return {"groups": figures.today(estate, user, utcnow())[:4]}
