@@ -23,6 +23,7 @@ ENABLED = (
     "wyapp.alerts",
     "wyapp.exports",
     "wyapp.staff",
+    "wyapp.renovation",
 )
 
 

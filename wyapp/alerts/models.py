@@ -29,6 +29,8 @@ ALERT_KINDS = {
     "watchlist": "关注名单命中",
     "complaint_major": "收到重大投诉",
     "weekly_report": "周报已签发",
+    "renovation_inspection_overdue": "装修巡查逾期",
+    "renovation_rectify_overdue": "装修整改逾期",
     "digest": "每日摘要",
     "export_ready": "导出文件已生成",
 }
