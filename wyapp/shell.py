@@ -56,13 +56,22 @@ def offline():
 
 @bp.route("/healthz")
 def healthz():
-    """200 when the app can query its database, 503 when it cannot."""
+    """200 when the app can query its database and reach its queue (Redis, or the SQLite
+    queue file), 503 naming what is unreachable; no login (load balancers call it)."""
+    checks = {"database": "ok", "queue": "ok"}
     try:
         database.db.execute_sql("SELECT 1").fetchone()
     except Exception as error:  # any database failure means unhealthy, never a 500
         current_app.logger.warning("health check failed: %s", error)
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        checks["database"] = "unreachable"
+    try:
+        from .tasks import huey
+        huey.storage.queue_size()
+    except Exception as error:  # Redis down or the queue file unreadable: unhealthy
+        current_app.logger.warning("health check: queue unreachable: %s", error)
+        checks["queue"] = "unreachable"
+    healthy = all(v == "ok" for v in checks.values())
+    return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
 
 
 feature = Feature(name="shell", blueprint=bp)

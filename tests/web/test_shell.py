@@ -30,7 +30,8 @@ def test_shell_files_exist(client):
 
 
 def test_healthz(client, app):
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok",
+                                                 "queue": "ok"}
 
 
 def test_healthz_reports_a_broken_database(tmp_path):

@@ -133,3 +133,14 @@ def test_storage_migrate_command_copies_then_skips(s3_env, make_app, tmp_path):
     local = make_app()
     refused = local.test_cli_runner().invoke(storage_cli, ["migrate"])
     assert refused.exit_code == 1 and "无需迁移" in refused.output
+
+
+def test_healthz_names_an_unreachable_queue(client, monkeypatch):
+    from wyapp.tasks import huey
+
+    def down():
+        raise ConnectionError("redis down")
+    monkeypatch.setattr(huey.storage, "queue_size", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "ok", "queue": "unreachable"}
