@@ -11,6 +11,7 @@ from ..idempotency import once
 from ..inputs import month_arg
 from ..models import User
 from ..web import render
+from .attribution import missed_rounds, overdue_sheets
 from .forms import EntryForm, ReplacementForm, ShiftForm
 from .models import TEAMS, RosterEntry, Shift
 from .rosters import (
@@ -145,3 +146,19 @@ def gap_fill(entry_id):
     else:
         flash("请选择替班人。", "error")
     return redirect(url_for("staff.gap_list"))
+
+
+@bp.route("/attribution")
+@role_required(*LEADS)
+def attribution():
+    """漏巡与超时记录: the month's missed rounds and overdue sheets, and whom the roster put
+    on duty for each (people on leave are not counted)."""
+    estate, now = current_estate(), utcnow()
+    first = month_arg("month", first_of(estate.today(now)))
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    start, end = estate.day_bounds(first, last)
+    return render("staff/attribution.html", first=first, rounds=missed_rounds(estate, start,
+                                                                               end, now),
+                  sheets=overdue_sheets(estate, first, last, now),
+                  previous=(first - timedelta(days=1)).replace(day=1),
+                  following=last + timedelta(days=1))

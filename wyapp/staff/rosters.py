@@ -154,21 +154,23 @@ def on_leave(entry, leaves):
                  if leave.starts_at <= entry.starts_at < leave.ends_at), None)
 
 
-def entries_during(estate, team, start, end):
-    """Roster entries of `team` overlapping [start, end) (naive UTC), users joined; team None:
-    every team."""
+def entries_during(estate, team, start, end, starting=False):
+    """Roster entries of `team` overlapping [start, end) (naive UTC; `starting`: only those
+    whose shift starts in it), users joined; team None: every team."""
     query = (RosterEntry.select(RosterEntry, User).join(User)
              .where(RosterEntry.estate == estate, RosterEntry.starts_at < end,
-                    RosterEntry.ends_at > start))
+                    (RosterEntry.starts_at >= start) if starting
+                    else (RosterEntry.ends_at > start)))
     if team is not None:
         query = query.where(RosterEntry.team == team)
     return list(query.order_by(RosterEntry.starts_at, User.display_name))
 
 
-def on_duty_during(estate, team, start, end):
-    """The people of `team` rostered at some moment of [start, end) (naive UTC) and not on
-    approved leave for that shift, replacements included; [User], by name, no repeats."""
-    entries = entries_during(estate, team, start, end)
+def on_duty_during(estate, team, start, end, starting=False):
+    """The people of `team` rostered at some moment of [start, end) (naive UTC; `starting`:
+    on a shift starting in it) and not on approved leave for that shift, replacements
+    included; [User], by name, no repeats."""
+    entries = entries_during(estate, team, start, end, starting)
     leaves = approved_leave(estate, {e.user_id for e in entries}, start - timedelta(days=1),
                             end + timedelta(days=1))
     people = {e.user_id: e.user for e in entries if on_leave(e, leaves) is None}
