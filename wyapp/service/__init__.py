@@ -10,14 +10,13 @@ Rules: flow.py (the step machine both records share), orders.py, complaints.py, 
 Routes: orders_views.py (the blueprint), complaints_views.py, reports_views.py,
 settings_views.py.
 """
-from ..db import MigrationGroup
 from ..features import Feature, HomePanel, NavItem
 from . import complaints_views, reports_views, settings_views  # noqa: F401 — routes
 from .complaints import alert_overdue_complaints, auto_close_complaints, complaint_badge
 from .demo import create_demo
 from .documents import COMPLAINT_RECORD, MAJOR_COMPLAINT_RECORD, WORK_ORDER_RECORD
 from .exports import EXPORTS
-from .models import MODELS, Complaint, WorkOrder
+from .models import MIGRATIONS, Complaint, WorkOrder
 from .orders import alert_overdue_orders, badge_count
 from .orders_views import bp, home_panel
 
@@ -27,7 +26,7 @@ DESK = frozenset({"desk", "supervisor", "manager"})
 feature = Feature(
     name="service",
     blueprint=bp,
-    migrations=MigrationGroup("service", MODELS),
+    migrations=MIGRATIONS,
     nav=[NavItem("工单", "service.work_orders", ORDER_ROLES, "wrench", order=30,
                  badge=badge_count),
          NavItem("投诉", "service.complaints", DESK, "chat", order=35, badge=complaint_badge)],

@@ -14,7 +14,15 @@ from . import causes
 from . import complaints as rules  # the view `complaints` below has the module's name
 from .documents import complaint_document
 from .flow import DESK
-from .forms import AmendForm, ClassifyForm, ComplaintForm, HandleForm, HandOverForm, VisitForm
+from .forms import (
+    AmendForm,
+    ClassifyForm,
+    ComplaintForm,
+    HandleForm,
+    HandOverForm,
+    VisitForm,
+    own_ids,
+)
 from .models import Complaint
 from .orders_views import attempt, bp, page_of
 
@@ -95,13 +103,16 @@ def _complaint_page(complaint, status=200, **forms):
                     "处理": {"no_followup": not complaint.needs_followup}}.get(step, {})
             forms[step] = STEP_FORMS[step](formdata=None, data=data)
         _fill_choices(step, forms[step])
+    slugs = {v: k for k, v in STEP_SLUGS.items()}
+    for step, form in forms.items():
+        own_ids(form, slugs[step])
     errors = [e for f in forms.values() for e in f.form_errors] + [
         e for step, f in forms.items() if step not in steps for fld in f for e in fld.errors]
     repeats = list(rules.repeat_complaints(complaint))
     return render("service/complaint.html", "complaint", complaint=complaint, steps=steps,
                   forms=forms, errors=errors, now=utcnow(), repeats=repeats,
                   timeline=rules.complaint_timeline(complaint),
-                  slugs={v: k for k, v in STEP_SLUGS.items()}), status
+                  slugs=slugs), status
 
 
 def _visible_complaint(complaint_id):

@@ -64,8 +64,11 @@ def _record(estate, model, key):
 
 
 def _timeline(estate, rows):
+    """Timeline rows as archived: a 完工's materials close its note ("…\n材料：…"), the way
+    the records filed before materials had their own column read."""
     return [{"step": t["step"], "actor": t["actor"], "at": local_text(estate, t["at"]),
-             "note": t["note"]} for t in rows]
+             "note": t["note"] + (f"\n材料：{t['materials']}" if t.get("materials") else "")}
+            for t in rows]
 
 
 def collect_order(estate, key):
@@ -75,7 +78,13 @@ def collect_order(estate, key):
     if order is None or order.status != "关闭":
         return None
     document = order_document(order)
-    return {
+    # the caller and the appointment only where registered: the records filed before they
+    # existed keep the same data (a changed record would be filed again as a new version)
+    caller = {"caller": f"{order.caller_name} {order.caller_phone}".strip()} if (
+        order.caller_name or order.caller_phone) else {}
+    if order.appointment_at:
+        caller["appointment_at"] = local_text(estate, order.appointment_at)
+    return {**caller,
         "key": key, "code": order.code, "state": order.state, "source": order.source,
         "category": order.category, "paid": order.paid, "priority": order.priority,
         "where": order.where, "description": order.description,

@@ -92,13 +92,14 @@ def among(staff, user):
 
 
 def timeline(step_model, owner_field, record):
-    """A record's timeline, oldest first, as plain rows {step, actor, at (naive UTC), note};
-    the actor of a step the system took is 系统."""
+    """A record's timeline, oldest first, as plain rows {step, actor, at (naive UTC), note,
+    materials ('' but on a work order's 完工)}; the actor of a step the system took is 系统."""
     steps = (step_model.select(step_model, User)
              .join(User, on=step_model.actor, join_type=JOIN.LEFT_OUTER)
              .where(owner_field == record).order_by(step_model.at, step_model.id))
     return [{"step": s.step, "actor": s.actor.display_name if s.actor_id else "系统",
-             "at": s.at, "note": s.note} for s in steps]
+             "at": s.at, "note": s.note, "materials": getattr(s, "materials", "")}
+            for s in steps]
 
 
 def link(endpoint, fallback, **args):

@@ -22,6 +22,15 @@ def choice(label, options, message, default=None, radio=False):
                  validators=[InputRequired(message)], validate_choice=True)
 
 
+def own_ids(form, prefix):
+    """Give each field of one of several forms on a page its own id (complete-note,
+    amend-note, complete-csrf_token …); the names posted stay as they are. Returns form."""
+    for fld in form:
+        fld.id = f"{prefix}-{fld.name}"
+        fld.label.field_id = fld.id
+    return form
+
+
 class ChoiceMessages(BaseForm):
     """Turns WTForms' own invalid-choice message into the field's Chinese one."""
 
@@ -37,6 +46,9 @@ class ChoiceMessages(BaseForm):
 
 class WorkOrderForm(CreateOnce, ChoiceMessages):
     source = choice("报修来源", SOURCES, "请选择报修来源。", default="业主来电")
+    caller_name = text("报修人", 40)
+    caller_phone = text("联系电话", 30, cleaned(clean_phone))
+    appointment_at = text("预约上门时间", 20)
     unit = text("房号", 60)
     place = text("公共部位", 100)
     category = choice("报修类别", CATEGORIES, "请选择报修类别。", default="其他")

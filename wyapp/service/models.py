@@ -7,8 +7,9 @@ from peewee import (
     IntegerField,
     TextField,
 )
+from playhouse.migrate import migrate as run_steps
 
-from ..db import BaseModel, utcnow
+from ..db import BaseModel, MigrationGroup, utcnow
 from ..models import Estate, Numbered, Unit, User
 from ..photos import Photo
 
@@ -52,6 +53,9 @@ class WorkOrder(Numbered, BaseModel):
     paid = BooleanField(default=False)  # 有偿 / 无偿
     unit = ForeignKeyField(Unit, null=True, on_delete="SET NULL")
     place = CharField(max_length=100, default="")
+    caller_name = CharField(max_length=40, default="")  # 报修人
+    caller_phone = CharField(max_length=20, default="")  # 联系电话, digits (inputs.clean_phone)
+    appointment_at = DateTimeField(null=True)  # 预约上门时间, naive UTC
     description = TextField()
     status = CharField(max_length=6, default="登记", index=True)
     reported_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
@@ -98,6 +102,7 @@ class WorkOrderStep(BaseModel):
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     at = DateTimeField(default=utcnow)
     note = TextField(default="")
+    materials = TextField(default="")  # 完工: the materials of this round (kept after 返工)
 
 
 class WorkOrderPhoto(BaseModel):
@@ -190,3 +195,30 @@ class ComplaintStep(BaseModel):
 
 MODELS = [ServiceSettings, WorkOrder, WorkOrderStep, WorkOrderPhoto, ComplaintCause,
           ComplaintEvent, Complaint, ComplaintStep]
+
+MATERIALS_MARK = "\n材料："  # how a 完工 line wrote its materials into the note before 0002
+
+
+def _caller_and_round_materials(migrator):
+    """0002: the caller (报修人, 联系电话) and the appointment (预约上门时间) on a work order;
+    each 完工 line keeps its own materials. Lines written before, whose note ends in
+    "\n材料：…", have that part moved into the new column (the text stays the same)."""
+    # Plain ALTER TABLE … NOT NULL DEFAULT '': peewee's add_column of a NOT NULL column
+    # rebuilds the table on SQLite, and dropping the old work_order would cascade to every
+    # step and photo of every order.
+    for table, column, kind in (("work_order", "caller_name", "VARCHAR(40)"),
+                                ("work_order", "caller_phone", "VARCHAR(20)"),
+                                ("work_order_step", "materials", "TEXT")):
+        migrator.database.execute_sql(
+            f"ALTER TABLE {table} ADD COLUMN {column} {kind} NOT NULL DEFAULT ''")
+    run_steps(migrator.add_column("work_order", "appointment_at", WorkOrder.appointment_at))
+    done = WorkOrderStep.select().where(WorkOrderStep.step == "完工",
+                                        WorkOrderStep.note.contains(MATERIALS_MARK))
+    for line in done:
+        note, _, materials = line.note.rpartition(MATERIALS_MARK)
+        (WorkOrderStep.update(note=note, materials=materials)
+         .where(WorkOrderStep.id == line.id).execute())
+
+
+MIGRATIONS = MigrationGroup("service", MODELS,
+                            [("0002_caller_and_round_materials", _caller_and_round_materials)])

@@ -7,10 +7,11 @@ transaction and adds a line to the order's timeline. Times are naive UTC.
 """
 from datetime import timedelta
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from ..db import db, utcnow
 from ..errors import DomainError
+from ..inputs import clean_phone
 from ..models import Building, Unit, User, notify
 from ..photos import Photo
 from .flow import (
@@ -38,6 +39,7 @@ from .models import (
     WorkOrderStep,
 )
 
+APPOINTMENT_SLACK = timedelta(minutes=10)  # the minutes the desk spent typing it in
 HOUR_FIELDS = ("urgent_hours", "high_hours", "normal_hours", "complaint_reply_hours")
 
 
@@ -64,11 +66,14 @@ def _link(order):
 
 def create_work_order(estate, *, source, description, reported_by, category="其他",
                       priority="普通", unit=None, place="", photos=(), origin=None, paid=False,
-                      now=None):
+                      caller_name="", caller_phone="", appointment_at=None, now=None):
     """Register a repair (登记) and tell the supervisors; the one call any feature makes.
 
     unit: a Unit of `estate` or None; photos: Photos of `estate`; origin:
     ("patrol_incident", id) or ("inspection_item", id), kept so the order links back;
+    caller_name / caller_phone: who called it in (报修人, 联系电话: a mobile or a landline
+    with its area code, stored as digits by inputs.clean_phone); appointment_at: when the
+    owner asked the engineer to come (预约上门时间), naive UTC, not before `now`;
     now: naive UTC (default: the clock). Returns the WorkOrder. Raises DomainError with a
     Chinese message (and the form field it concerns) on bad input.
     """
@@ -81,6 +86,10 @@ def create_work_order(estate, *, source, description, reported_by, category="其
         raise DomainError("请选择紧急程度。", "priority")
     description = clean(description, "报修内容", MAX_TEXT, required=True, field="description")
     place = clean(place, "报修位置", 100, field="place")
+    caller_name = clean(caller_name, "报修人", 40, field="caller_name")
+    caller_phone = clean_phone(caller_phone, field="caller_phone")
+    if appointment_at is not None and appointment_at < now - APPOINTMENT_SLACK:
+        raise DomainError("预约上门时间不能早于现在。", "appointment_at")
     if unit is not None and (not isinstance(unit, Unit) or unit.estate_id != estate.id):
         raise DomainError("房号不属于本小区。", "unit")
     if reported_by is None:
@@ -100,6 +109,7 @@ def create_work_order(estate, *, source, description, reported_by, category="其
         order = WorkOrder.create(
             estate=estate, source=source, category=category, priority=priority,
             paid=bool(paid), unit=unit, place=place, description=description,
+            caller_name=caller_name, caller_phone=caller_phone, appointment_at=appointment_at,
             reported_by=reported_by, created_at=now, due_at=due_time(estate, priority, now),
             origin_kind=origin_kind, origin_id=origin_id)
         for photo in photos:
@@ -180,16 +190,41 @@ def start(order, by, now=None):
 
 
 def complete(order, by, note, materials="", photos=(), now=None):
-    """完工 with what was done, the materials used and photos of the result."""
+    """完工 with what was done, the materials used and photos of the result.
+
+    Each round keeps its own materials on its timeline line: after a 返工 (回访 不满意) the
+    first round's materials stay, and `order.materials` lists every round's
+    (materials_text)."""
     now = now or utcnow()
     note = clean(note, "处理结果", MAX_TEXT, required=True, field="note")
     materials = clean(materials, "使用材料", 500, field="materials")
     with db.atomic():
-        _advance(order, "完工", by, now, note + (f"\n材料：{materials}" if materials else ""),
-                 completed_at=now, completion_note=note, materials=materials)
+        rounds = [*round_materials(order), materials]
+        _advance(order, "完工", by, now, note, completed_at=now, completion_note=note,
+                 materials=materials_text(rounds))
+        (WorkOrderStep.update(materials=materials)
+         .where(WorkOrderStep.id == WorkOrderStep.select(fn.MAX(WorkOrderStep.id))
+                .where(WorkOrderStep.order == order, WorkOrderStep.step == "完工"))
+         .execute())
         for photo in photos:
             WorkOrderPhoto.create(order=order, photo=photo, stage="完工")
     return order
+
+
+def round_materials(order):
+    """The materials written at each 完工 of `order` so far, oldest first ('' for a round
+    with none)."""
+    return [s.materials for s in WorkOrderStep.select(WorkOrderStep.materials).where(
+        WorkOrderStep.order == order, WorkOrderStep.step == "完工").order_by(WorkOrderStep.id)]
+
+
+def materials_text(rounds):
+    """What the order's 使用材料 reads for the materials of each 完工 round (oldest first):
+    one round's as written; after a 返工 each round by its number, "第 1 次完工：阀芯 1 个；
+    第 2 次完工：生料带 1 卷" (rounds without materials left out)."""
+    if len(rounds) <= 1:
+        return "".join(rounds)
+    return "；".join(f"第 {i} 次完工：{m}" for i, m in enumerate(rounds, 1) if m)
 
 
 def visit(order, by, satisfaction, comment="", now=None):

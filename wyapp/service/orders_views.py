@@ -14,10 +14,20 @@ from ..idempotency import once
 from ..models import Unit
 from ..web import render
 from . import orders
+from .complaints import parse_local
 from .documents import order_document
-from .forms import AmendForm, AssignForm, CompleteForm, StepForm, VisitForm, WorkOrderForm
+from .forms import (
+    AmendForm,
+    AssignForm,
+    CompleteForm,
+    StepForm,
+    VisitForm,
+    WorkOrderForm,
+    own_ids,
+)
 from .models import ORIGIN_KINDS, WorkOrder
 from .reports import panel_counts
+from .units import unit_matches
 
 bp = needs_estate(Blueprint("service", __name__, url_prefix="/service"))
 PAGE_SIZE = 20
@@ -78,6 +88,9 @@ def new_work_order():
             reported_by=current_user, category=form.category.data,
             priority=form.priority.data, unit=Unit.find(estate, form.unit.data),
             place=form.place.data, paid=form.paid.data == "有偿",
+            caller_name=form.caller_name.data, caller_phone=form.caller_phone.data,
+            appointment_at=parse_local(estate, form.appointment_at.data, "预约上门时间",
+                                       "appointment_at"),
             photos=photo_store.save_photos(estate, form.photos.data or [], current_user)),
             WorkOrder.estate == estate)[0])
 
@@ -85,6 +98,25 @@ def new_work_order():
         flash(f"已登记报修 {made[0].code}。", "success")
         return redirect(url_for("service.work_order", order_id=made[0].id))
     return render("service/order_new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/units")
+@estate_required
+def unit_search():
+    """The unit picker under 房号: the estate's units matching what is typed (?unit=…),
+    each a button that fills the field."""
+    typed = request.args.get("unit", "")[:60]
+    return render("service/order_new.html", "unit_matches",
+                  matches=unit_matches(current_estate(), typed) if typed.strip() else None)
+
+
+@bp.route("/units/pick")
+@estate_required
+def unit_pick():
+    """The 房号 field again with the unit tapped in the picker (?unit=1号楼-101) filled in."""
+    form = WorkOrderForm(formdata=None)
+    form.unit.data = request.args.get("unit", "")[:60]
+    return render("service/order_new.html", "unit_field", form=form)
 
 
 def _engineer_choices(form, estate):
@@ -99,6 +131,8 @@ def _order_page(order, status=200, **forms):
         forms.setdefault(step, STEP_FORMS[step](formdata=None))
     if "派单" in forms:
         _engineer_choices(forms["派单"], order.estate)
+    for step, form in forms.items():
+        own_ids(form, STEP_SLUGS_BY_STEP[step])
     # errors of a step not on offer now (its form is not shown) go to the top of the page
     errors = [e for step, f in forms.items() for e in f.form_errors] + [
         e for step, f in forms.items() if step not in steps for fld in f for e in fld.errors]
@@ -130,6 +164,7 @@ STEP_ACTIONS = {
 }
 STEP_SLUGS = {"assign": "派单", "accept": "接单", "start": "处理中", "complete": "完工",
               "visit": "回访", "close": "关闭", "amend": "更正"}
+STEP_SLUGS_BY_STEP = {step: slug for slug, step in STEP_SLUGS.items()}
 
 
 @bp.post("/orders/<int:order_id>/<slug>")
