@@ -4,6 +4,7 @@ from . import checklist_views, duty_views, meter_views, sheet_views  # noqa: F40
 from .cli import import_equipment_command
 from .demo import create_demo
 from .documents import INSPECTION_DAY, METER_MONTH
+from .exports import EXPORTS
 from .equipment_views import open_equipment_label
 from .meter_views import open_meter_label
 from .models import MIGRATIONS
@@ -29,4 +30,5 @@ feature = Feature(
     offline_pages=offline_pages,
     record_links={"inspection_item": ("inspection.answer", "answer_id")},
     documents=[INSPECTION_DAY, METER_MONTH],
+    exports=EXPORTS,
 )
