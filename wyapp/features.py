@@ -22,6 +22,7 @@ ENABLED = (
     "wyapp.service",
     "wyapp.alerts",
     "wyapp.exports",
+    "wyapp.dashboard",
     "wyapp.staff",
     "wyapp.renovation",
 )
