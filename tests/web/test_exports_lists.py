@@ -7,7 +7,7 @@ import pytest
 from tests import factories
 from tests.factories import exports as xl
 from tests.factories import patrol as pf
-from wyapp.models import Estate, User
+from wyapp.models import Estate
 
 
 def _home():
@@ -67,3 +67,82 @@ def test_patrol_day_report_has_the_button_with_its_day(client, login, in_db, now
     assert "导出 Excel" in page.text
     login("guard")
     assert "导出 Excel" not in client.get("/patrol/reports/day").text
+
+
+# ── inspection: sheets, meters, duty log ──────────────────────────────────────────────────
+
+@pytest.mark.clock
+def test_inspection_sheets_of_the_day_with_their_readings(client, login, in_db, now):
+    from tests.factories import inspection as ins
+
+    with in_db():
+        estate = _home()
+        day = estate.today(now)
+        plan = ins.plan_for(estate, "DT-01")
+        made = ins.sheet(plan, day, submit_at=now - timedelta(hours=1))
+        items = len(made.version.ordered_items())
+        numbers = [i.label for i in made.version.ordered_items() if i.kind == "number"]
+        other = factories.estate("别的小区")
+        ins.sheet(ins.plan_for(other, "DT-01"), day, submit_at=now - timedelta(hours=1))
+    login("engineer")
+    sheet = xl.workbook(client.get(f"/exports/inspection_sheets.xlsx?day={day}"))
+    assert str(day) in sheet["A1"].value
+    assert xl.headers(sheet)[:2] == ["设备编号", "设备名称"]
+    assert len(xl.data_rows(sheet)) == items
+    assert all(c.is_date for c in xl.column(sheet, "提交时间"))
+    if numbers:
+        row = next(r for r in xl.data_rows(sheet)
+                   if r[xl.headers(sheet).index("检查项")].value == numbers[0])
+        assert row[xl.headers(sheet).index("读数/结果")].data_type == "n"
+    empty = xl.workbook(client.get(f"/exports/inspection_sheets.xlsx?day={day - timedelta(1)}"))
+    assert xl.data_rows(empty) == []
+    login("guard")
+    assert client.get("/exports/inspection_sheets.xlsx").status_code == 403
+
+
+@pytest.mark.clock
+def test_meter_readings_with_consumption(client, login, in_db, now):
+    from datetime import date
+
+    from tests.factories import inspection as ins
+
+    with in_db():
+        estate = _home()
+        month = estate.today(now).replace(day=1)
+        before = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+        ins.meter(estate, "配电房总电表", readings=[(before, "1000"), (month, "1250.5")])
+        ins.meter(estate, "水泵房水表", kind="水")  # not read this month
+    login("supervisor")
+    page = client.get(f"/inspection/meters?month={month:%Y-%m}")
+    sheet = xl.workbook(client.get(f"/exports/meter_readings.xlsx?month={month:%Y-%m}"))
+    assert len(xl.data_rows(sheet)) == 2 and "配电房总电表" in page.text
+    read = next(r for r in xl.data_rows(sheet) if r[1].value == "配电房总电表")
+    h = xl.headers(sheet)
+    assert read[h.index("读数")].value == 1250.5 and read[h.index("用量")].value == 250.5
+    assert read[h.index("月份")].is_date and read[h.index("抄表时间")].is_date
+    unread = next(r for r in xl.data_rows(sheet) if r[1].value == "水泵房水表")
+    assert unread[h.index("异常标记")].value == "未抄" and unread[h.index("读数")].value is None
+    assert f"/exports/meter_readings.xlsx?month={month:%Y-%m}" in page.text
+
+
+def test_duty_log_as_on_the_page(client, login, in_db, now):
+    from tests.factories import inspection as ins
+
+    with in_db():
+        estate = _home()
+        ins.duty_shift(estate, started_at=now - timedelta(hours=20),
+                       ended_at=now - timedelta(hours=8), pending="=2号泵待换",
+                       equipment_status="正常",
+                       events=[(now - timedelta(hours=12), "1号楼停电 20 分钟")])
+        ins.duty_shift(estate, started_at=now - timedelta(hours=8))
+    login("manager")
+    sheet = xl.workbook(client.get("/exports/duty_log.xlsx"))
+    rows = xl.data_rows(sheet)
+    h = xl.headers(sheet)
+    assert len(rows) == 2
+    done = rows[1]
+    assert done[h.index("值班时长（小时）")].value == 12
+    assert "1号楼停电" in done[h.index("值班事件")].value
+    assert done[h.index("未完成事项")].quotePrefix
+    assert rows[0][h.index("值班时长（小时）")].value == "当班中"
+    assert done[h.index("接班时间")].is_date
