@@ -8,6 +8,7 @@ from ..db import db, utcnow
 from ..errors import DomainError
 from ..models import Estate
 from . import services
+from .tasks import file_document_task
 
 
 @click.group("archive")
@@ -20,14 +21,21 @@ def archive_cli():
 @click.option("--month", help="YYYY-MM: that month's monthly documents")
 @click.option("--estate", "estate_name", help="小区名称 (default: every active estate)")
 @click.option("--records", is_flag=True, help="closed records (work orders, complaints) too")
+@click.option("--kind", "kind_codes", multiple=True, help="only this document kind (repeatable)")
+@click.option("--queue", "queued", is_flag=True,
+              help="hand the documents to the queue's workers instead of filing them here")
 @with_appcontext
-def run(day, month, estate_name, records):
-    """File documents now, synchronously (a script can wait for it)."""
+def run(day, month, estate_name, records, kind_codes, queued):
+    """File documents now, synchronously (a script can wait for it), or with --queue let
+    the workers file them (each once, however many workers and however often queued)."""
     try:
         day = services.parse_day(day) if day else None
         month = services.parse_month(month) if month else None
     except DomainError as error:
         raise click.ClickException(str(error)) from error
+    unknown = set(kind_codes) - set(services.kinds())
+    if unknown:
+        raise click.ClickException("没有这种档案：" + "、".join(sorted(unknown)))
     with db.connection_context():
         estates = Estate.active_ones()
         if estate_name:
@@ -38,6 +46,8 @@ def run(day, month, estate_name, records):
         for estate in estates:
             yesterday = (estate.today(utcnow()) - timedelta(days=1)).isoformat()
             for kind in services.kinds().values():
+                if kind_codes and kind.code not in kind_codes:
+                    continue
                 if kind.cadence == "daily":
                     periods = [day or yesterday] if day or not month else []
                 elif kind.cadence == "monthly":
@@ -45,11 +55,15 @@ def run(day, month, estate_name, records):
                 else:
                     periods = services.due_periods(kind, estate, utcnow()) if records else []
                 for period in periods:
+                    if queued:
+                        file_document_task(kind.code, estate.id, period)
+                        filed += 1
+                        continue
                     doc = services.file_document(kind.code, estate, period)
                     if doc is not None:
                         filed += 1
                         click.echo(f"已归档 {doc.archive_no}  {doc.size} 字节  {doc.sha256}")
-        click.echo(f"共归档 {filed} 份。")
+        click.echo(f"已交给后台 {filed} 份。" if queued else f"共归档 {filed} 份。")
 
 
 @archive_cli.command("verify")
