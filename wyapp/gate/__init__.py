@@ -9,6 +9,7 @@ from ..features import Feature, HomePanel, NavItem
 from . import desk_views, manage_views  # noqa: F401 — their routes register on bp
 from .demo import demo
 from .documents import GATE_DAY
+from .exports import EXPORTS
 from .models import MIGRATIONS
 from .privacy import purge_personal_data
 from .views import BOSS, DESK, GATE, bp, desk_panel, gate_panel, long_stay_badge
@@ -60,4 +61,5 @@ feature = Feature(
     periodic=[purge_expired],
     cli=[purge_command],
     documents=[GATE_DAY],
+    exports=EXPORTS,
 )
