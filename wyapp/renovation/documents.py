@@ -82,7 +82,7 @@ def collect(estate, key):
         inspections.append({
             "kind": i.kind, "at": at(i.at), "passed": i.passed, "note": i.note,
             "inspector": i.inspector.display_name if i.inspector_id else "",
-            "items": [{"label": x.label, "ok": x.ok, "note": x.note}
+            "results": [{"label": x.label, "ok": x.ok, "note": x.note}
                       for x in i.results.order_by(1)]})
     return {
         "key": key, "code": r.code, "unit": r.unit.label, "status": r.state,
