@@ -146,3 +146,83 @@ def test_duty_log_as_on_the_page(client, login, in_db, now):
     assert done[h.index("未完成事项")].quotePrefix
     assert rows[0][h.index("值班时长（小时）")].value == "当班中"
     assert done[h.index("接班时间")].is_date
+
+
+# ── gate: visitors, vehicles, release slips ───────────────────────────────────────────────
+
+@pytest.mark.clock
+def test_visitor_log_masks_as_the_page(client, login, in_db, now):
+    from tests.factories import gate
+
+    with in_db():
+        estate = _home()
+        day = estate.today(now)
+        gate.visit(estate, at=now - timedelta(hours=2), left=now - timedelta(hours=1),
+                   id_number="11010519491231002X", name="=cmd|' /C calc'!A0")
+        gate.visit(estate, at=now - timedelta(minutes=30), phone="13800001111")
+        gate.visit(factories.estate("别的小区"), at=now)
+    login("manager")
+    page = client.get(f"/gate/report?day={day}")
+    assert f"/exports/visitors.xlsx?day={day}" in page.text
+    sheet = xl.workbook(client.get(f"/exports/visitors.xlsx?day={day}"))
+    h = xl.headers(sheet)
+    rows = xl.data_rows(sheet)
+    assert len(rows) == 2
+    ids = [r[h.index("身份证号")].value for r in rows if r[h.index("身份证号")].value]
+    assert ids and all(i not in ("11010519491231002X",) and "*" in i for i in ids)
+    assert all(i in page.text for i in ids)
+    phones = [r[h.index("手机号")].value for r in rows]
+    assert "13800001111" not in phones and all(p in page.text for p in phones)
+    name = next(r[h.index("姓名")] for r in rows if r[h.index("姓名")].value.startswith("="))
+    assert name.data_type == "s" and name.quotePrefix
+    first = next(r for r in rows if r[h.index("离开时间")].value)
+    assert first[h.index("进入时间")].is_date and first[h.index("停留（小时）")].value == 1
+    login("gate")
+    assert client.get(f"/exports/visitors.xlsx?day={day}").status_code == 403
+
+
+def test_vehicles_on_site_and_of_a_day(client, login, in_db, now):
+    from tests.factories import gate
+
+    with in_db():
+        estate = _home()
+        gate.vehicle(estate, "粤B12345", at=now - timedelta(hours=3))
+        gate.vehicle(estate, "粤B67890", "访客", at=now - timedelta(hours=2),
+                     left=now - timedelta(hours=1))
+        gate.vehicle(factories.estate("别的小区"), "粤C11111", at=now)
+        day = estate.today(now - timedelta(hours=3))
+    login("gate")
+    page = client.get("/gate/vehicles")
+    on_site = xl.workbook(client.get("/exports/vehicles.xlsx"))
+    assert [c.value for c in xl.column(on_site, "车牌")] == ["粤B12345"]
+    assert "粤B12345" in page.text and "/exports/vehicles.xlsx" in page.text
+    of_day = xl.workbook(client.get(f"/exports/vehicles.xlsx?day={day}"))
+    plates = [c.value for c in xl.column(of_day, "车牌")]
+    assert "粤B67890" in plates and "粤C11111" not in plates
+    assert all(c.is_date for c in xl.column(of_day, "入场时间"))
+    login("desk")
+    assert client.get("/exports/vehicles.xlsx").status_code == 403
+
+
+def test_release_slips_search_and_month(client, login, in_db, now):
+    from tests.factories import gate
+
+    with in_db():
+        estate = _home()
+        made = gate.slip(estate)
+        gate.slip(estate, unit="1-101", applicant="@李")
+        month = estate.today(now).replace(day=1)
+    login("desk")
+    page = client.get(f"/gate/slips?q={made.code}")
+    found = xl.workbook(client.get(f"/exports/release_slips.xlsx?q={made.code}"))
+    assert [c.value for c in xl.column(found, "放行条号")] == [made.code]
+    assert f"/exports/release_slips.xlsx?q={made.code}" in page.text
+    assert xl.column(found, "物品")[0].value == "沙发×1、冰箱×1"
+    assert xl.column(found, "有效日期")[0].is_date
+    latest = xl.workbook(client.get("/exports/release_slips.xlsx"))
+    assert len(xl.data_rows(latest)) == 2
+    assert any(c.quotePrefix for c in xl.column(latest, "申请人"))
+    monthly = xl.workbook(client.get(f"/exports/release_slips.xlsx?month={month:%Y-%m}"))
+    assert len(xl.data_rows(monthly)) == 2
+    login("engineer")
+    assert client.get("/exports/release_slips.xlsx").status_code == 403
