@@ -64,7 +64,7 @@ def test_flagged_reading_needs_a_note_in_both_renderings(app, login, meters):
     data = {"month": f"{month:%Y-%m}", "value": str(low)}
     block = client.post(f"/inspection/meters/{meter.id}", data=data, headers=HX)
     assert block.status_code == 200 and "小于上次" in block.text and "请核对读数" in block.text
-    assert block.text.lstrip().startswith('<section class="card" id="reading">')
+    assert block.text.lstrip().startswith('<div id="meter-readings">')
     full = client.post(f"/inspection/meters/{meter.id}", data=data)
     assert full.status_code == 422 and "<html" in full.text and f'value="{low}"' in full.text
     saved = client.post(f"/inspection/meters/{meter.id}",

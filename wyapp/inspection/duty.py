@@ -78,6 +78,23 @@ def hand_over(shift, user, pending, equipment_status, now=None):
     return shift
 
 
+CLAUSE_END = "。；;，,、 \n"
+
+
+def join_clauses(*parts):
+    """Sentences or clauses typed by people → one line: each part's own closing punctuation
+    dropped, joined by "；", ended by "。" ("正常。", "未完成：无。" → "正常；未完成：无。"). Empty
+    parts are left out; nothing at all → ""."""
+    kept = [p.strip().rstrip(CLAUSE_END) for p in parts if p and p.strip().rstrip(CLAUSE_END)]
+    return "；".join(kept) + "。" if kept else ""
+
+
+def handover_text(shift):
+    """A handed-over shift in one line: 设备：…；未完成：…。 (no "。；" between them)."""
+    return join_clauses(f"设备：{shift.equipment_status}",
+                        f"未完成：{shift.pending}" if shift.pending.strip() else "")
+
+
 def recent_shifts(estate, limit=20):
     """The estate's last `limit` shifts, newest first."""
     return (DutyShift.select().where(DutyShift.estate == estate)

@@ -10,6 +10,7 @@ from .duty import (
     add_event,
     awaiting_confirmation,
     hand_over,
+    handover_text,
     on_duty,
     recent_shifts,
     take_over,
@@ -25,6 +26,7 @@ def _duty_page(event_form=None, handover_form=None, status=200):
     events = list(current.events.order_by(DutyEvent.happened_at)) if current else []
     return render("inspection/duty.html", "duty", current=current, events=events,
                   handed=awaiting_confirmation(estate), shifts=recent_shifts(estate),
+                  handover_text=handover_text,
                   event_form=event_form or DutyEventForm(formdata=None),
                   handover_form=handover_form or HandoverForm(formdata=None)), status
 

@@ -84,9 +84,11 @@ def meter_new():
     return render("inspection/meter_new.html", form=form)
 
 
-def _meter_page(meter, form=None, replace_form=None, status=200):
+def _meter_page(meter, form=None, replace_form=None, status=200, saved=None):
+    """The meter's page (htmx: its readings block, the form and the history, so a reading
+    just saved shows in the history at once). saved: the MeterReading just recorded."""
     form = form or ReadingForm(formdata=None, month=f"{_this_month():%Y-%m}")
-    return render("inspection/meter.html", "reading_form", meter=meter, form=form,
+    return render("inspection/meter.html", "readings", meter=meter, form=form, saved=saved,
                   replace_form=replace_form or ReplacementForm(formdata=None),
                   readings=meter.readings.order_by(MeterReading.month.desc()).limit(24),
                   replacements=list(meter.replacements),
@@ -103,18 +105,17 @@ def meter(meter_id):
     form = ReadingForm()
     if form.validate_on_submit():
         try:
-            once(MeterReading, form.once_key, lambda: record_reading(
+            saved, _ = once(MeterReading, form.once_key, lambda: record_reading(
                 meter, require_month(form.month.data, "month"),
                 parse_number(form.value.data), current_user, form.note.data),
                 MeterReading.meter == meter)
         except DomainError as error:
             show_error(form, error, default="value")
         else:
+            if request.htmx:  # the form afresh and the history with the new reading
+                return _meter_page(meter, saved=saved)
             flash(f"已记录 {meter.name} {form.month.data} 读数。", "success")
-            target = url_for("inspection.meter", meter_id=meter.id)
-            if request.htmx:  # the whole page changes: its history too
-                return "", 200, {"HX-Redirect": target}
-            return redirect(target)
+            return redirect(url_for("inspection.meter", meter_id=meter.id))
     return _meter_page(meter, form, status=refused())
 
 

@@ -28,12 +28,27 @@ def supervisor_panel(user, estate):
 @bp.route("/")
 @role_required(*ENGINEERING)
 def today():
-    """Today board: every due sheet per shift with due / done / overdue / abnormal."""
+    """Today board: every due sheet once, per shift with due / done / overdue / abnormal;
+    an engineer's own sheets first in each shift, marked 我的 (issue 17: not listed twice)."""
     estate, now = current_estate(), utcnow()
     mine = today_slots(estate, now, engineer=current_user) \
         if current_user.has_role("engineer") else []
-    return keep_offline(render("inspection/today.html", board=board(estate, now), mine=mine,
-                               now=now))
+    return keep_offline(render("inspection/today.html", board=_mine_first(board(estate, now),
+                                                                          mine),
+                               mine=_slot_keys(mine), now=now))
+
+
+def _slot_keys(slots):
+    return {(s.plan.id, s.period, s.shift) for s in slots}
+
+
+def _mine_first(shifts, mine):
+    """The board with each shift's slots reordered: those of `mine` (slots) first, the
+    rest after, each part in the board's order."""
+    keys = _slot_keys(mine)
+    for group in shifts.values():
+        group["slots"].sort(key=lambda s: (s.plan.id, s.period, s.shift) not in keys)
+    return shifts
 
 
 def offline_pages(user, estate):

@@ -36,9 +36,12 @@ FILLING = ("engineer", "supervisor")
 @bp.post("/plans/<int:plan_id>/start")
 @role_required(*FILLING)
 def start(plan_id):
-    """Open the sheet of one slot of a plan (a new draft, or the one already started)."""
+    """Open the sheet of one slot of a plan (a new draft, or the one already started). The
+    slot's shift and period come in the form and in the URL (each shift's button posts to
+    its own URL: 白班 and 夜班 of one equipment never share one); the form's win."""
     plan = get_or_404(Plan, plan_id)
-    shift, period = request.form.get("shift", ""), parse_day(request.form.get("period"))
+    shift = request.form.get("shift", request.args.get("shift", ""))
+    period = parse_day(request.form.get("period", request.args.get("period")))
     if period is None or not startable(plan, plan.estate.local(utcnow()), period, shift):
         abort(400, "这不是该计划的检查时段，请从今日检查页面开始。")
     sheet = start_sheet(plan, period, shift, current_user)
