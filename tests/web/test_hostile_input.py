@@ -82,3 +82,68 @@ def test_builtin_validator_messages_are_chinese(login):
         "username": "newone", "display_name": "某人", "password": "longenough1",
         "roles": ["pilot"]})
     assert "不是有效的选择" in response.text and "Not a valid choice" not in response.text
+
+
+# ── the kinds of issue 15, each with its right answer ──
+
+def test_user_without_estate_gets_a_page_saying_so_on_every_estate_page(app, client):
+    """An account with roles but no estate: every page of a feature that works on an
+    estate's records says so (403, Chinese), never None.timezone (500)."""
+    from tests import factories
+    with app.app_context(), db.connection_context():
+        factories.user("lonely", roles=("guard", "engineer", "supervisor", "manager", "gate",
+                                        "desk"))
+    client.post("/login", data={"username": "lonely", "password": factories.PASSWORD})
+    rules = [rule for rule in app.url_map.iter_rules()
+             if "GET" in rule.methods and not rule.arguments
+             and rule.endpoint.split(".")[0] in ("patrol", "alerts", "inspection", "gate",
+                                                  "service")]
+    assert len(rules) > 15
+    for rule in rules:
+        response = client.get(rule.rule)
+        assert response.status_code < 500, (rule.rule, response.status_code)
+    for path in ("/patrol/", "/patrol/reports/day", "/alerts/robots", "/inspection/"):
+        response = client.get(path)
+        assert response.status_code == 403 and "还没有分配小区" in response.text, path
+
+
+def test_a_guard_scans_a_label_through_the_estate_check(app, login):
+    """needs_estate on the patrol blueprint leaves /c/<token> (the label scheme) working."""
+    from tests.factories import patrol
+    from wyapp.labels import issue_label
+    with app.app_context(), db.connection_context():
+        estate = Estate.get(name="示范花园")
+        checkpoint = patrol.checkpoint(estate, "东门岗亭")
+        token = issue_label(estate, "checkpoint", checkpoint.id).token
+    page = login("guard").get(f"/c/{token}")
+    assert page.status_code == 200 and "东门岗亭" in page.text
+
+
+@pytest.mark.parametrize("value", [str(2**63), str(2**64), "²", "-1", "0", "١", ""])
+def test_switching_to_an_estate_that_cannot_exist_is_404(login, value):
+    response = login("guard").post("/estate", data={"estate_id": value})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["date=9999-12-31", "date=0001-01-01", "date=٢٠٢٤-05-01",
+                                   "month=9999-12", "month=0001-01", "month=٢٠٢٤-05",
+                                   "month=２０２６-05", "date=2026-02-30"])
+def test_patrol_reports_at_the_calendars_edges_show_this_period(login, query):
+    client = login("supervisor")
+    path = "/patrol/reports/month" if query.startswith("month") else "/patrol/reports/day"
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 200
+    assert "巡更" in response.text
+
+
+def test_patrol_reports_read_full_width_digits_as_typed(app, login, now):
+    page = login("supervisor").get("/patrol/reports/month?month=２０２６-０３").text
+    assert "2026" in page and "03" in page
+
+
+def test_patrol_labels_with_ids_past_a_column_print_every_label(app, login):
+    from tests.factories import patrol
+    with app.app_context(), db.connection_context():
+        patrol.checkpoint(Estate.get(name="示范花园"), "东门岗亭")
+    response = login("supervisor").get(f"/patrol/checkpoints/labels.pdf?ids={2**63}&ids=²")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from .. import features
 from ..auth import current_estate, estate_required, session_token, sign_in, sign_out
 from ..db import db
+from ..inputs import posted_id
 from ..models import Estate, LoginThrottle, Notification, User, UserSession, utcnow
 from ..offline import FIELD_ROLES, keep_offline
 from ..web import render
@@ -140,8 +141,8 @@ def end_session(session_id):
 @login_required
 def switch_estate():
     """Switch the estate shown from the header; only to an estate of this user."""
-    estate = current_user.estates().where(Estate.id == request.form.get("estate_id", type=int)) \
-        .first()
+    estate_id = posted_id(request.form.get("estate_id"))
+    estate = current_user.estates().where(Estate.id == estate_id).first() if estate_id else None
     if estate is None:
         abort(404)
     session["estate_id"] = estate.id

@@ -4,13 +4,14 @@ from flask_login import current_user
 
 from ..auth import current_estate, get_or_404, role_required, scoped
 from ..errors import DomainError, show_error
+from ..guards import needs_estate
 from ..web import render
 from .deliveries import send_test
 from .forms import RobotForm
 from .models import FAILED, Delivery, Robot
 from .setup import save_robot
 
-bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+bp = needs_estate(Blueprint("alerts", __name__, url_prefix="/alerts"))
 BOSS = ("supervisor", "manager")
 
 

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..admin.forms import CheckboxesField
-from ..forms import BaseForm, at_most, required, text
+from ..forms import BaseForm, at_most, record_id, required, text
 from ..idempotency import CreateOnce
 from .models import EARLY_MINUTES_MAX, INCIDENT_CATEGORIES, LONGEST_WINDOW_MINUTES, WEEKDAYS
 
@@ -57,13 +57,13 @@ class RouteForm(CreateOnce, PatrolForm):
 
 
 class StopForm(CreateOnce, BaseForm):
-    checkpoint = SelectField("添加巡更点", coerce=int,
+    checkpoint = SelectField("添加巡更点", coerce=record_id,
                              validators=[required("请选择巡更点。")])
 
 
 class ScheduleForm(CreateOnce, PatrolForm):
     name = text("计划名称", 100, required("请填写计划名称，例如 夜间巡逻。"))
-    route = SelectField("巡更路线", coerce=int, validators=[required("请选择路线。")])
+    route = SelectField("巡更路线", coerce=record_id, validators=[required("请选择路线。")])
     weekdays = CheckboxesField("星期", choices=[SelectChoice(str(i + 1), f"周{d}")
                                               for i, d in enumerate(WEEKDAYS)])
     mode = RadioField("时间方式", choices=[SelectChoice("fixed", "固定开始时间"),
@@ -77,7 +77,7 @@ class ScheduleForm(CreateOnce, PatrolForm):
                             f"时限应在 10 到 {LONGEST_WINDOW_MINUTES} 分钟之间。",
                             required("请填写每轮时限。"), default=60)
     any_guard = BooleanField("本小区任何秩序维护员", default=True)
-    guards = CheckboxesField("指定秩序维护员", coerce=int)
+    guards = CheckboxesField("指定秩序维护员", coerce=record_id)
     active = BooleanField("启用", default=True)
 
     def validate(self, extra_validators=None):

@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..auth import current_estate, estate_required, get_or_404, role_required, scoped
 from ..db import utcnow
 from ..errors import DomainError, show_error
+from ..inputs import posted_id
 from ..offline import action_meta, keep_offline
 from ..photos import save_photos
 from ..web import render
@@ -17,7 +18,7 @@ from .incidents import (
     report_incident,
 )
 from .models import Checkpoint, Incident
-from .views import LEADS, WALKERS, bp, posted_id
+from .views import LEADS, WALKERS, bp
 
 
 @bp.route("/incidents")

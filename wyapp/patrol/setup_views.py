@@ -7,6 +7,7 @@ from ..db import utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
 from ..idempotency import once
+from ..inputs import ids_arg, posted_id
 from ..labels import Label
 from ..models import User
 from ..qr import qr_svg
@@ -14,7 +15,7 @@ from ..web import render
 from . import setup
 from .forms import CheckpointForm, PatrolSettingsForm, RouteForm, ScheduleForm, StopForm
 from .models import Checkpoint, Route, RouteStop, Schedule
-from .views import LEADS, bp, posted_id
+from .views import LEADS, bp
 
 
 @bp.route("/checkpoints")
@@ -72,7 +73,7 @@ def reissue(checkpoint_id):
 @estate_required
 def labels_pdf():
     """An A4 sheet of QR labels for the ticked checkpoints (all active ones if none)."""
-    ids = [i for i in map(posted_id, request.args.getlist("ids")) if i is not None][:500]
+    ids = ids_arg("ids")
     rows = scoped(Checkpoint).where(Checkpoint.active).order_by(Checkpoint.id)
     if ids:
         rows = rows.where(Checkpoint.id.in_(ids))

@@ -1,14 +1,15 @@
 """Patrol pages a guard uses: the rounds, the home panels, the reports; the blueprint.
 Scanning a label lives in scan_views.py, set-up in setup_views.py, incidents in
 incident_views.py."""
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, estate_required, role_required
 from ..db import utcnow
-from ..guards import MAX_ID
+from ..guards import needs_estate
+from ..inputs import day_arg, month_arg
 from ..labels import current_label
 from ..offline import keep_offline
 from ..web import render
@@ -16,30 +17,15 @@ from . import reports
 from .models import Checkpoint, Incident
 from .rounds import guard_rounds
 
-bp = Blueprint("patrol", __name__, url_prefix="/patrol")
+bp = needs_estate(Blueprint("patrol", __name__, url_prefix="/patrol"))
 
 LEADS = ("supervisor", "manager")
 WALKERS = ("guard", "supervisor", "manager")
 
 
-def posted_id(value):
-    """A record id typed into a form or query (text) → int, or None when it is not ASCII
-    digits or no database column can hold it (a posted file, '²', 2^63 …)."""
-    if not isinstance(value, str) or not (value := value.strip()).isascii() \
-            or not value.isdigit():
-        return None
-    number = int(value)
-    return number if 0 < number <= MAX_ID else None
-
-
 def today_local():
     """The current estate's date now."""
     return current_estate().today(utcnow())
-
-
-def _reportable(day):
-    """A day the reports can page around (a neighbour day or month exists), else None."""
-    return day if 1 < day.year < 9999 else None
 
 
 # ── the guard's rounds and the supervisor's overview ────────────────────────────────────
@@ -101,11 +87,7 @@ def _report_user():
 @estate_required
 def day_report():
     """The day report: each round, its scans and flags, missed checkpoints, per guard."""
-    try:
-        day = _reportable(date.fromisoformat(request.args.get("date", "")[:10]))
-    except ValueError:
-        day = None
-    day = day or today_local()
+    day = day_arg("date", None) or today_local()
     report = reports.day_report(current_estate(), day, utcnow(), _report_user())
     return render("patrol/day_report.html", "report", report=report, now=utcnow(),
                   previous=day - timedelta(days=1), following=day + timedelta(days=1))
@@ -116,11 +98,7 @@ def day_report():
 @estate_required
 def month_report():
     """The month report: completion per route and guard, missed rounds, flagged scans."""
-    try:
-        first = _reportable(datetime.strptime(request.args.get("month", "")[:7], "%Y-%m").date())
-    except ValueError:
-        first = None
-    first = first or today_local().replace(day=1)
+    first = month_arg("month", None) or today_local().replace(day=1)
     report = reports.month_report(current_estate(), first.year, first.month, utcnow(),
                                   _report_user())
     previous = (first - timedelta(days=1)).replace(day=1)
