@@ -4,7 +4,7 @@ points' coordinates are worked out here; the template only draws them."""
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 340, 180  # the viewBox; the SVG scales to its container
-LEFT, RIGHT, TOP, BOTTOM = 34, 8, 10, 34  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 34, 14, 10, 34  # room for the axis labels
 COLORS = ("#0f766e", "#b45309", "#1d4ed8")
 
 
@@ -42,10 +42,10 @@ class Chart:
 def _nice_max(value, percent):
     if percent:
         return 100
-    for step in (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
+    for step in (4, 8, 20, 40, 100, 200, 400, 1000, 2000, 4000, 10000):  # quarters whole
         if value <= step:
             return step
-    return int(value * 1.1) + 1
+    return (int(value) // 4000 + 1) * 4000
 
 
 def line_chart(title, axis, days, series, percent=False):

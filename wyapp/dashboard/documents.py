@@ -28,7 +28,7 @@ def due_weeks(estate, now):
 
 def label_week(key):
     monday = week_from_key(key)
-    return f"周报 {week_label(monday)}" if monday else key
+    return week_label(monday) if monday else key
 
 
 WEEKLY_REPORT = DocumentKind(

@@ -74,7 +74,8 @@ def inspection_slots(estate, day):
 
 
 def _inspection(estate, day, now, start, end):
-    slots = inspection_slots(estate, day)
+    # a plan counts from when it was made: last week's slots of a plan made today are not due
+    slots = [s for s in inspection_slots(estate, day) if s.plan.created_at < s.deadline]
     done = [s for s in slots if s.sheet is not None and s.sheet.submitted]
     abnormal = (Sheet.select(fn.COALESCE(fn.SUM(Sheet.abnormal_count), 0))
                 .where(Sheet.estate == estate, Sheet.status == "已提交",
