@@ -76,7 +76,7 @@ def report():
     """来访登记日志 of one day: by purpose, peak hours, on site at midnight, vehicles."""
     estate = current_estate()
     day = _report_day(estate)
-    return render("gate/report.html", log=daily_visitor_log(estate, day),
+    return render("gate/report.html", log=daily_visitor_log(estate, day, utcnow()),
                   week=vehicles_per_day(estate, day))
 
 
@@ -85,7 +85,7 @@ def report():
 def report_pdf():
     """The same day's log as an A4 PDF (ID numbers and phones masked)."""
     estate = current_estate()
-    log = daily_visitor_log(estate, _report_day(estate))
+    log = daily_visitor_log(estate, _report_day(estate), utcnow())
     pdf = render_pdf("pdf/gate_visitor_log.html", title="来访登记日志", estate=estate,
                      period=str(log["day"]), log=log, signatures=["门岗值班员", "审核人"])
     return pdf_response(pdf, f"visitor-log-{log['day']}.pdf")
@@ -96,6 +96,6 @@ def report_pdf():
 def report_csv():
     """The same day's rows for Excel (UTF-8 with BOM; ID numbers and phones masked)."""
     estate = current_estate()
-    log = daily_visitor_log(estate, _report_day(estate))
+    log = daily_visitor_log(estate, _report_day(estate), utcnow())
     return Response("\ufeff" + visitor_log_csv(log), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=visitor-log-{log['day']}.csv"})

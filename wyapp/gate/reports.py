@@ -15,14 +15,19 @@ from .validators import mask_phone
 from .visits import duration_text
 
 
-def daily_visitor_log(estate, day):
-    """The log of the estate's local `day` (a date): rows with personal data masked, figures.
+def daily_visitor_log(estate, day, now=None):
+    """The log of the estate's local `day` (a date) as of `now` (naive UTC; None: the day
+    is over): rows with personal data masked, figures.
 
     Returns {"day", "visits": [dict], "total", "people", "by_purpose": [(purpose, n)],
     "by_hour": [(hour, n)] for 24 local hours, "peak_hours": [(hour, n)] (top 3),
-    "on_site_at_midnight": [dict], "vehicles": {...}}.
+    "on_site_at_midnight": [dict], "on_site_label", "vehicles": {...}}. Before the day's
+    midnight has come (today, issue 17) there is nobody "午夜仍在场" yet: the list is of
+    those on site at `now` and its label says 现在仍在场.
     """
     start, end = estate.day_bounds(day)
+    over = now is None or now >= end
+    cut = end if over else now
     visits = list(Visit.select(Visit, Unit, Building)
                   .join(Unit, on=(Visit.unit == Unit.id), join_type=JOIN.LEFT_OUTER)
                   .join(Building, join_type=JOIN.LEFT_OUTER)
@@ -31,8 +36,8 @@ def daily_visitor_log(estate, day):
     rows = [_log_row(estate, v) for v in visits]
     hours = Counter(estate.local(v.time_in).hour for v in visits)
     purposes = Counter(v.purpose for v in visits)
-    staying = (Visit.select().where(Visit.estate == estate, Visit.time_in < end,
-                                    Visit.time_out.is_null() | (Visit.time_out >= end))
+    staying = (Visit.select().where(Visit.estate == estate, Visit.time_in < cut,
+                                    Visit.time_out.is_null() | (Visit.time_out >= cut))
                .order_by(Visit.time_in, Visit.id))
     return {
         "day": day, "visits": rows, "total": len(visits),
@@ -41,6 +46,7 @@ def daily_visitor_log(estate, day):
         "by_hour": [(h, hours[h]) for h in range(24)],
         "peak_hours": sorted(((h, n) for h, n in hours.items()), key=lambda x: (-x[1], x[0]))[:3],
         "on_site_at_midnight": [_log_row(estate, v) for v in staying],
+        "on_site_label": "午夜仍在场" if over else "现在仍在场",
         "vehicles": vehicles_of_day(estate, day),
     }
 
