@@ -32,7 +32,8 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 
-PLATE_CHARS = re.compile(r"[0-9A-Z\u4e00-\u9fff]{2,12}", re.ASCII)
+# 2–10 characters: the longest series (WJ0112345, 粤B1234应急) has 9; the columns hold 10
+PLATE_CHARS = re.compile(r"[0-9A-Z\u4e00-\u9fff]{2,10}", re.ASCII)
 PLATE_ODD = "这个车牌号不常见（已照录），请与车上的号牌核对。"
 
 
@@ -40,13 +41,13 @@ def clean_plate(value, field="plate"):
     """A plate as typed → its characters (NFKC, upper case, spaces, dots and dashes taken
     out); '' for nothing typed. Any plate a barrier sees can be recorded — the special
     series (使, 领, WJ, 警, 学, 挂, 港, 澳, 应急) and ones not listed here too: only text that
-    cannot be a plate (punctuation, 1 or over 12 characters) raises DomainError beside
+    cannot be a plate (punctuation, 1 or over 10 characters) raises DomainError beside
     `field`. Whether it looks odd is `plate_warning`."""
     plate = re.sub(r"[\s·.\-]", "", typed(value)).upper()
     if not plate:
         return ""
     if not PLATE_CHARS.fullmatch(plate):
-        raise DomainError("车牌号格式不对：只能有汉字、字母和数字，例如 粤B12345。", field)
+        raise DomainError("车牌号格式不对：2 到 10 个汉字、字母或数字，例如 粤B12345。", field)
     return plate
 
 
