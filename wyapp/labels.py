@@ -111,6 +111,22 @@ def label_and_estate(token, user):
     return label, estate if estate.id is not None else None
 
 
+def reissue_unconfirmed(kind, target_id):
+    """Whether a POST that would re-issue the label of (`kind`, `target_id`) must first ask:
+    a label is in use (glued to a wall) and the form did not carry confirm=yes from the
+    confirmation page. A first label needs no confirmation."""
+    return request.form.get("confirm") != "yes" and current_label(kind, target_id) is not None
+
+
+def confirm_reissue(what, back):
+    """The confirmation page of a re-issue (issue 17: one tap used to retire a label): names
+    `what` (e.g. "巡更点 3号楼地下车库B区"), posts confirm=yes back to this URL, and offers
+    取消 to `back`. A page of its own, not a JS dialog: it works on every phone and browser
+    (WeChat's in-app browser included) and without JavaScript."""
+    return render_template("labels/confirm_reissue.html", what=what, action=request.path,
+                           back=back)
+
+
 bp = Blueprint("labels", __name__)
 
 

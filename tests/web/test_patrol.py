@@ -154,7 +154,12 @@ def test_checkpoint_label_reads_its_checkpoint_and_setup_version(app, demo):
 def test_reissue_retires_the_old_label(login, demo, app):
     cp_id, old = demo["东门岗亭"]
     supervisor = login("supervisor")
-    response = supervisor.post(f"/patrol/checkpoints/{cp_id}/reissue", follow_redirects=True)
+    asked = supervisor.post(f"/patrol/checkpoints/{cp_id}/reissue")  # one tap only asks
+    assert asked.status_code == 200 and "重新发放标签？" in asked.text
+    with app.app_context(), db.connection_context():
+        assert current_label("checkpoint", cp_id).token == old
+    response = supervisor.post(f"/patrol/checkpoints/{cp_id}/reissue",
+                               data={"confirm": "yes"}, follow_redirects=True)
     assert "已为 东门岗亭 重新发放标签" in response.text
     with app.app_context(), db.connection_context():
         new = current_label("checkpoint", cp_id).token

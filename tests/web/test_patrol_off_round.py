@@ -12,9 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from tests.factories import archive as records
+from tests.factories import inspection as factory
 from tests.factories import patrol as make
 from wyapp.archive import services as archive
-from wyapp.labels import current_label
+from wyapp.labels import current_label, issue_label
 from wyapp.models import Estate, User
 from wyapp.patrol.models import Scan
 from wyapp.patrol.rounds import rounds_between
@@ -110,3 +111,39 @@ def test_the_patrol_day_pdf_lists_off_round_scans_apart(app, in_db, now):
     ARTIFACTS.mkdir(exist_ok=True)  # looked at by eye
     subprocess.run(["pdftoppm", "-png", "-r", "60", png,
                     str(ARTIFACTS / "patrol_day_off_round")], check=True)
+
+
+def test_reissuing_a_label_in_use_asks_first(login, in_db, gap):
+    """Issue 17: 重新发放标签 retired a label glued to a wall with one tap. Now the tap shows
+    a confirmation page (no JS needed); only its confirm retires the old label."""
+    with in_db():
+        estate = Estate.get(name="示范花园")
+        checkpoint = current_label("checkpoint", make.checkpoint(estate, "北门岗").id)
+        meter = factory.meter(estate, "测试电表", "电")
+        equipment = factory.equipment(estate, "DT-01")
+        issue_label(estate, "meter", meter.id)
+        issue_label(estate, "equipment", equipment.id)
+    lead = login("supervisor")
+    for kind, target, url, back in (
+            ("checkpoint", checkpoint.target_id,
+             f"/patrol/checkpoints/{checkpoint.target_id}/reissue",
+             f"/patrol/checkpoints/{checkpoint.target_id}"),
+            ("meter", meter.id, f"/inspection/meters/{meter.id}/label",
+             f"/inspection/meters/{meter.id}"),
+            ("equipment", equipment.id, f"/inspection/equipment/{equipment.id}/label",
+             f"/inspection/equipment/{equipment.id}")):
+        with in_db():
+            before = current_label(kind, target).token
+        asked = lead.post(url)
+        assert asked.status_code == 200 and "重新发放标签？" in asked.text, kind
+        assert 'name="confirm" value="yes"' in asked.text and f'href="{back}"' in asked.text
+        with in_db():
+            assert current_label(kind, target).token == before  # nothing retired yet
+        done = lead.post(url, data={"confirm": "yes"})
+        assert done.status_code == 302, kind
+        with in_db():
+            assert current_label(kind, target).token != before
+    with in_db():
+        fresh = factory.meter(Estate.get(name="示范花园"), "无标签电表", "电")
+    first = lead.post(f"/inspection/meters/{fresh.id}/label")  # a first label: no question
+    assert first.status_code == 302

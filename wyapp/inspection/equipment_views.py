@@ -9,7 +9,7 @@ from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
 from ..idempotency import once
-from ..labels import current_label, issue_label
+from ..labels import confirm_reissue, current_label, issue_label, reissue_unconfirmed
 from ..qr import qr_svg
 from ..web import render
 from .equipment import EQUIPMENT_COLUMNS, import_equipment, set_equipment_status
@@ -118,6 +118,9 @@ def equipment_status(equipment_id):
 def equipment_label(equipment_id):
     """Issue (or re-issue) the equipment's QR label; an older label stops working."""
     item = get_or_404(Equipment, equipment_id)
+    if reissue_unconfirmed("equipment", item.id):  # one in use: ask first (issue 17)
+        return confirm_reissue(f"设备 {item.name}", url_for("inspection.equipment",
+                                                          equipment_id=item.id))
     issue_label(current_estate(), "equipment", item.id)
     flash("已生成新标签，请打印后贴在设备上；旧标签已作废。", "success")
     return redirect(url_for("inspection.equipment", equipment_id=item.id))

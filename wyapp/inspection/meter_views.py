@@ -9,7 +9,7 @@ from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
 from ..idempotency import once
 from ..inputs import fits_column, month_arg, require_day, require_month
-from ..labels import current_label, issue_label
+from ..labels import confirm_reissue, current_label, issue_label, reissue_unconfirmed
 from ..models import Building, Unit
 from ..web import render
 from .forms import MeterForm, ReadingForm, ReplacementForm, options
@@ -142,8 +142,12 @@ def meter_replace(meter_id):
 @bp.post("/meters/<int:meter_id>/label")
 @role_required(*MANAGING)
 def meter_label(meter_id):
-    """Issue the meter's QR label (scanning it opens the reading form)."""
+    """Issue the meter's QR label (scanning it opens the reading form); re-issuing one in
+    use asks first (the old label stops working)."""
     meter = get_or_404(Meter, meter_id)
+    if reissue_unconfirmed("meter", meter.id):
+        return confirm_reissue(f"抄表 {meter.name}", url_for("inspection.meter",
+                                                             meter_id=meter.id))
     issue_label(current_estate(), "meter", meter.id)
     flash("已生成抄表标签。", "success")
     return redirect(url_for("inspection.meter", meter_id=meter.id))

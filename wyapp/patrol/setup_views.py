@@ -8,7 +8,7 @@ from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, show_error
 from ..idempotency import once
 from ..inputs import ids_arg, posted_id
-from ..labels import Label
+from ..labels import Label, confirm_reissue, reissue_unconfirmed
 from ..models import User
 from ..qr import qr_svg
 from ..web import render
@@ -61,8 +61,12 @@ def checkpoint_form(checkpoint_id=None):
 @role_required(*LEADS)
 @estate_required
 def reissue(checkpoint_id):
-    """A new label: the old printed (or photographed) one stops working."""
+    """A new label: the old printed (or photographed) one stops working, once the
+    supervisor confirmed on the page this POST answers first."""
     checkpoint = get_or_404(Checkpoint, checkpoint_id)
+    back = url_for("patrol.checkpoint_form", checkpoint_id=checkpoint.id)
+    if reissue_unconfirmed("checkpoint", checkpoint.id):
+        return confirm_reissue(f"巡更点 {checkpoint.name}", back)
     setup.reissue_label(checkpoint)
     flash(f"已为 {checkpoint.name} 重新发放标签，旧标签已作废，请打印新标签贴上。", "success")
     return redirect(url_for("patrol.checkpoint_form", checkpoint_id=checkpoint.id))
