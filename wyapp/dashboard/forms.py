@@ -1,5 +1,6 @@
 """The 周报's forms: 本周重点工作说明, a 下周工作计划 item, marking last week's items."""
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from ..forms import BaseForm, at_most, required
 from ..forms import text as text_field
@@ -18,7 +19,7 @@ class PlanItemForm(CreateOnce, BaseForm):
 
 
 class MarkForm(BaseForm):
-    done = RadioField("完成情况", choices=[("1", "完成"), ("0", "未完成")],
+    done = RadioField("完成情况", choices=[SelectChoice("1", "完成"), SelectChoice("0", "未完成")],
                       validators=[required("请选择完成或未完成。")])
 
 
