@@ -166,3 +166,49 @@ def test_office_roles_export_work_orders(client, login, role):
     response = client.get("/exports/work_orders.xlsx")
     assert response.status_code == 200
     assert len(xl.data_rows(xl.workbook(response))) == 0
+
+
+def test_a_queued_file_belongs_to_the_estate_it_was_asked_in(app, client, login, in_db):
+    app.config["EXPORTS_QUEUE_ROWS"] = 0
+    with in_db():
+        desk.work_order()
+        second = factories.estate("第二小区")
+        from wyapp.models import UserEstate
+        UserEstate.create(user=User.get(User.username == "manager"), estate=second)
+        second_id = second.id
+    login("manager")
+    client.get("/exports/work_orders.xlsx?tab=all")
+    with in_db():
+        export = ExportFile.get()
+    assert client.get(f"/exports/files/{export.id}").status_code == 200
+    client.post("/estate", data={"estate_id": second_id})
+    assert client.get(f"/exports/files/{export.id}").status_code == 404
+    assert "还没有后台导出" in client.get("/exports/").text
+
+
+def test_a_requester_who_lost_the_role_gets_no_file(app, client, login, in_db):
+    from wyapp.exports.files import write_export
+    from wyapp.models import UserRole
+
+    with in_db():
+        desk.work_order()
+        manager = User.get(User.username == "manager")
+        export = ExportFile.create(estate=desk.home(), user=manager, name="work_orders",
+                                   query="tab=all", title="示范花园 报修工单")
+        UserRole.update(role="guard").where(UserRole.user == manager).execute()
+        done = write_export(ExportFile.get_by_id(export.id))
+        assert done.status == "失败" and not done.key
+        assert Notification.get(Notification.kind == "export_ready").title == "导出失败"
+
+
+def test_the_list_buttons_carry_the_tab_also_in_the_htmx_block(client, login):
+    login("desk")
+    page = client.get("/service/orders?tab=overdue")
+    assert '/exports/work_orders.xlsx?tab=overdue' in page.text and "导出 Excel" in page.text
+    block = client.get("/service/orders?tab=closed", headers={"HX-Request": "true"})
+    assert "/exports/work_orders.xlsx?tab=closed" in block.text
+    block = client.get("/service/complaints?tab=major&page=1", headers={"HX-Request": "true"})
+    assert "/exports/complaints.xlsx?tab=major" in block.text and "page=" not in \
+        block.text.split("/exports/complaints.xlsx")[1].split('"')[0]
+    login("engineer")
+    assert "/exports/work_orders.xlsx" not in client.get("/service/orders").text
