@@ -8,11 +8,20 @@
   (`needs_estate(bp)`); a logged-in user assigned to no estate then gets a page saying so
   (403) on every route of it, instead of a view meeting `None.timezone`.
 
+- What PostgreSQL cannot store: forms keep every text within its column and numbers within
+  theirs (wyapp.inputs.fits_column), and tests/unit/test_form_lengths.py checks the forms
+  against the columns. Should a value still slip past (a new form, a column made narrower),
+  the database's refusal (peewee.DataError: too long, out of range) is a 422 with a Chinese
+  message and nothing stored, never a 500. SQLite stores what PostgreSQL refuses; the rules
+  are the columns', on both.
+
 Values inside the query and the form (ids, days, months, numbers, phones) are read by
 wyapp.inputs.
 """
-from flask import abort, request
+import peewee
+from flask import abort, current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import UnprocessableEntity
 from werkzeug.routing import IntegerConverter
 
 from .inputs import MAX_ID
@@ -52,7 +61,19 @@ def needs_estate(blueprint):
     return blueprint
 
 
+TOO_BIG = "输入的内容太长或数字太大，无法保存：请缩短文字或核对数字后重试。未保存任何内容。"
+
+
+def refuse_unstorable(error):
+    """peewee.DataError (PostgreSQL: value too long for its column, numeric out of range) →
+    the error page with TOO_BIG (422). The statement's transaction has rolled back (peewee
+    rolls back a failed statement outside a transaction; `db.atomic()` its own block)."""
+    current_app.logger.warning("refused by the database on %s: %s", request.path, error)
+    return current_app.handle_http_exception(UnprocessableEntity(TOO_BIG))
+
+
 def init_app(app):
     """Call before the blueprints are registered: their rules take the converter then."""
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul)
+    app.register_error_handler(peewee.DataError, refuse_unstorable)

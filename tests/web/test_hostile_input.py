@@ -147,3 +147,52 @@ def test_patrol_labels_with_ids_past_a_column_print_every_label(app, login):
         patrol.checkpoint(Estate.get(name="示范花园"), "东门岗亭")
     response = login("supervisor").get(f"/patrol/checkpoints/labels.pdf?ids={2**63}&ids=²")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+def test_a_username_that_grows_under_lower_is_refused_in_chinese(login, client):
+    """'İ' lower-cases to two characters: 40 of them were 80 in a 40-character column (500
+    on PostgreSQL). Creating such an account is refused beside the field; logging in with it
+    is an ordinary wrong name."""
+    admin = login("admin")
+    response = admin.post("/admin/users/new", data={
+        "username": "İ" * 40, "display_name": "某人", "password": "longenough1",
+        "roles": ["guard"]})
+    assert response.status_code < 500 and "用户名" in response.text
+    assert 'value="' + "İ" * 40 in response.text  # what was typed is kept
+    client.post("/logout")
+    for name in ("İ" * 40, "ß" * 40):
+        answer = client.post("/login", data={"username": name, "password": "wrong-password"})
+        assert answer.status_code == 200 and "用户名或密码不正确" in answer.text, name
+    longer = client.post("/login", data={"username": "İ" * 41, "password": "wrong-password"})
+    assert longer.status_code == 200 and "不能超过 40 个字" in longer.text
+
+
+def test_what_the_database_refuses_is_a_chinese_422_not_a_500(app, client):
+    """The last guard (wyapp.guards.refuse_unstorable): should a value past its column slip
+    through a form, PostgreSQL's refusal (peewee.DataError) is a page in Chinese, 422. The
+    unit number below is 60 characters in a 30-character column: PostgreSQL refuses it
+    (SQLite stores it); a DataError raised as such is refused on both."""
+    import peewee
+
+    from wyapp.models import Unit
+
+    def too_long():
+        with db.atomic():
+            building = Building.select().first()
+            Unit.create(estate=building.estate, building=building, number="长" * 60)
+        return "stored"
+
+    def refused():
+        raise peewee.DataError("value too long for type character varying(30)")
+    app.add_url_rule("/_test/too-long", "test_too_long", too_long)
+    app.add_url_rule("/_test/refused", "test_refused", refused)
+    response = client.get("/_test/refused")
+    assert response.status_code == 422 and "太长或数字太大" in response.text
+    stored = client.get("/_test/too-long")
+    if app.config["DATABASE_URL"].startswith("postgres"):
+        assert stored.status_code == 422 and "未保存任何内容" in stored.text
+        with app.app_context(), db.connection_context():
+            assert not Unit.select().where(Unit.number == "长" * 60).exists()
+            assert Building.select().count() > 0  # the connection still works
+    else:
+        assert stored.status_code == 200
