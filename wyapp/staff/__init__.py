@@ -1,8 +1,14 @@
 """Staff (人员管理, SPEC §12, issue 21): shifts and monthly rosters per team, leave with one
 or two approvals, 月评 drafted from facts, training with QR sign-in, 例会 minutes."""
 from ..features import Feature, HomePanel, NavItem
-from . import evaluation_views, leave_views, roster_views, training_views  # noqa: F401
-from .documents import EVALUATIONS
+from . import (  # noqa: F401 — their routes
+    evaluation_views,
+    leave_views,
+    meeting_views,
+    roster_views,
+    training_views,
+)
+from .documents import EVALUATIONS, MINUTES
 from .evaluations import draft_due
 from .models import STAFF as MIGRATIONS
 from .training_views import training_label
@@ -16,6 +22,7 @@ feature = Feature(
     home_panels=[HomePanel(frozenset(STAFF), "staff/_panel.html", duty_panel, order=15)],
     periodic=[draft_due],
     label_kinds={"training": training_label},
-    documents=[EVALUATIONS],
-    record_links={"staff_leave": ("staff.leave", "leave_id", "QJ")},
+    documents=[EVALUATIONS, MINUTES],
+    record_links={"staff_leave": ("staff.leave", "leave_id", "QJ"),
+                  "staff_meeting": ("staff.meeting", "meeting_id", "LH")},
 )

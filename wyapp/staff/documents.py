@@ -3,6 +3,7 @@
 from ..features import DocumentKind
 from ..models import User
 from .evaluations import FACT_NAMES, facts_of
+from .meetings import collect_meeting, due_meetings, meeting_label
 from .models import APPROVED, JUDGED, Evaluation, RewardPenalty, StaffSettings
 
 LEADS = frozenset({"supervisor", "manager"})
@@ -53,3 +54,11 @@ EVALUATIONS = DocumentKind(
     collect=collect_evaluations, cadence="monthly", roles=LEADS,
     signatures=("制表人", "审核人", "日期"),
     sections={"rows": "考评结果", "weights": "评分权重", "month": "月份"})
+
+
+MINUTES = DocumentKind(
+    code="staff_meeting", title="例会纪要", template="staff/pdf_meeting.html",
+    collect=collect_meeting, cadence="record", roles=LEADS, due=due_meetings,
+    label=meeting_label, signatures=("记录人", "主持人", "日期"),
+    sections={"attendees": "参会人员", "topics": "议题", "decisions": "决定事项",
+              "actions": "待办事项", "held_on": "日期", "title": "会议"})
