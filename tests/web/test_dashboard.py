@@ -193,3 +193,33 @@ def test_the_company_view_compares_estates_and_links_to_each(client, login, in_d
     assert f"<option value=\"{second_id}\" selected>东区花园" in switched
     assert login("admin").get("/dashboard/company").status_code == 200
     assert login("manager").get(f"/dashboard/?estate={second_id}").status_code == 404
+
+
+@pytest.mark.clock
+def test_the_day_table_exports_to_excel_with_dates_and_numbers(login, in_db, now):
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    with in_db():
+        estate = home()
+        yesterday = estate.today(now) - timedelta(days=1)
+        df.rollups(estate, yesterday, 30, visits=lambda i: i + 1, points_total=lambda i: 4,
+                   points_done=lambda i: 3)
+    client = login("manager")
+    page = client.get("/dashboard/?range=30").text
+    assert 'href="/exports/dashboard_days.xlsx?range=30"' in page
+    response = client.get("/exports/dashboard_days.xlsx?range=30")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert "示范花园" in sheet["A1"].value and "管理中心逐日数据" in sheet["A1"].value
+    headers = [c.value for c in sheet[3]]
+    assert headers[:2] == ["日期", "巡更任务"] and "访客登记" in headers
+    assert "巡更完成率" in headers
+    data = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert len(data) == 30
+    last = dict(zip(headers, data[-1], strict=True))
+    assert last["日期"] == datetime.combine(yesterday, datetime.min.time())
+    assert last["访客登记"] == 30 and last["巡更完成率"] == 0.75
+    assert login("guard").get("/exports/dashboard_days.xlsx").status_code == 403

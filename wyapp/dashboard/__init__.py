@@ -16,6 +16,7 @@ from ..features import Feature, HomePanel, NavItem
 from ..models import Estate
 from . import weekly_views  # noqa: F401 — routes
 from .charts import line_chart
+from .days_export import EXPORTS
 from .demo import create_demo
 from .documents import WEEKLY_REPORT
 from .models import MIGRATIONS
@@ -90,4 +91,5 @@ feature = Feature(
     periodic=[rollup_days, draft_weekly_reports],
     cli=[dashboard_cli],
     documents=[WEEKLY_REPORT],
+    exports=EXPORTS,
 )
