@@ -211,8 +211,8 @@ def apply(estate, unit, by, now, *, owner_name, owner_phone, company, company_pe
     for photo in photos:
         RenovationPhoto.create(renovation=renovation, photo=photo, stage="申请")
     log(renovation, "申请", by, now,
-        f"{'、'.join(scope)}；{start:%Y-%m-%d} 至 {end:%Y-%m-%d}；押金 {renovation.deposit} 元，"
-        f"费用 {renovation.fees} 元；工人 {len(crew)} 人")
+        f"{'、'.join(scope)}；{start:%Y-%m-%d} 至 {end:%Y-%m-%d}；"
+        f"押金 {yuan(renovation.deposit)} 元，费用 {yuan(renovation.fees)} 元；工人 {len(crew)} 人")
     return renovation
 
 

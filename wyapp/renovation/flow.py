@@ -141,7 +141,7 @@ def deduct(violation, by, now, amount, reason=""):
     if Deduction.select().where(Deduction.violation == violation).exists():
         raise DomainError("这项违规已经扣过款。", "amount")
     if deducted(renovation) + amount > renovation.deposit:
-        raise DomainError(f"扣款合计不能超过押金 {renovation.deposit} 元。", "amount")
+        raise DomainError(f"扣款合计不能超过押金 {yuan(renovation.deposit)} 元。", "amount")
     row = Deduction.create(renovation=renovation, violation=violation, amount=amount,
                            reason=reason, decided_by=by, at=now)
     log(renovation, "押金扣款", by, now, f"{violation.item}：扣 {amount} 元" +
