@@ -8,6 +8,7 @@ from . import (  # noqa: F401 — their routes
     roster_views,
     training_views,
 )
+from .demo import create_demo
 from .documents import EVALUATIONS, MINUTES
 from .evaluations import draft_due
 from .models import STAFF as MIGRATIONS
@@ -20,6 +21,7 @@ feature = Feature(
     migrations=MIGRATIONS,
     nav=[NavItem("人员", "staff.index", frozenset(STAFF), "user", order=60, badge=waiting_badge)],
     home_panels=[HomePanel(frozenset(STAFF), "staff/_panel.html", duty_panel, order=15)],
+    demo=create_demo,
     periodic=[draft_due],
     label_kinds={"training": training_label},
     documents=[EVALUATIONS, MINUTES],
