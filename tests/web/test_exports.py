@@ -50,7 +50,8 @@ def test_work_orders_export_matches_the_list(client, login, in_db, now):
         estate = desk.home()
         for i in range(3):
             desk.work_order(description=f"漏水{i}")
-        desk.work_order(description="=1+1 门禁坏了")
+        desk.work_order(description="=1+1 门禁坏了", caller_name="张先生",
+                        caller_phone="13800138000", appointment_at=now + timedelta(hours=3))
         closed = desk.work_order(description="已经修好", status="关闭")
         other = factories.estate("别的小区")
         desk.work_order(other, description="别的小区的工单", place="大门")
@@ -71,6 +72,8 @@ def test_work_orders_export_matches_the_list(client, login, in_db, now):
     assert "别的小区的工单" not in [c.value for c in contents]
     formula = next(c for c in contents if c.value.startswith("="))
     assert formula.data_type == "s" and formula.quotePrefix
+    appointment = next(c for c in xl.column(sheet, "预约上门时间") if c.value)
+    assert appointment.is_date and "张先生" in [c.value for c in xl.column(sheet, "报修人")]
     registered = xl.column(sheet, "登记时间")[0]
     assert registered.is_date
     with in_db():

@@ -11,7 +11,8 @@ from .models import Complaint, ComplaintCause, ComplaintEvent, ComplaintStep
 
 ORDER_COLUMNS = columns(
     ("工单号", 11), "状态", "紧急程度", "类别", "来源", ("位置", 14), ("报修内容", 40),
-    "有偿", ("登记时间", 17), ("完成时限", 17), "是否超时", "维修人员", ("完工时间", 17),
+    "报修人", ("联系电话", 13), ("预约上门时间", 17), "有偿", ("登记时间", 17),
+    ("完成时限", 17), "是否超时", "维修人员", ("完工时间", 17),
     ("完工说明", 30), ("材料", 20), "回访满意度", ("关闭时间", 17), "返工次数")
 
 
@@ -29,6 +30,7 @@ def work_orders(estate, user, args, now):
     def rows():
         for o in query.iterator():
             yield [o.code, o.state, o.priority, o.category, o.source, o.where, o.description,
+                   o.caller_name, o.caller_phone, local(estate, o.appointment_at),
                    "有偿" if o.paid else "无偿", local(estate, o.created_at),
                    local(estate, o.due_at), "已超时" if o.is_overdue(now) or o.finished_late()
                    else "", name_of(o.assignee) if o.assignee_id else "",
