@@ -101,8 +101,9 @@ def csrf_token():
 @bp.route("/queue")
 @login_required
 def queue():
-    """The actions waiting on this phone (kept in its IndexedDB, listed by field.js)."""
-    return render("offline/queue.html")
+    """The actions waiting on this phone (kept in its IndexedDB, listed by field.js): kept
+    on the phone too, since it is the page the 待上传 badge opens without signal."""
+    return keep_offline(render("offline/queue.html"))
 
 
 @bp.route("/scan")
@@ -120,6 +121,7 @@ def pages():
     estate = current_estate()
     urls = {url_for("offline.scan"), url_for("accounts.home")} \
         if current_user.has_role(*FIELD_ROLES) else set()
+    urls.add(url_for("offline.queue"))  # anyone's 待上传 badge opens it, signal or not
     if estate is not None:
         for feature in current_app.extensions["wyapp.features"]:
             if feature.offline_pages is not None:

@@ -1,4 +1,6 @@
 """The installable shell: web manifest, service worker, offline page, health check."""
+from pathlib import Path
+
 from flask import Blueprint, current_app, jsonify, render_template, url_for
 
 from . import db as database
@@ -7,11 +9,17 @@ from .features import Feature
 bp = Blueprint("shell", __name__)
 
 # Bump when the shell's cached files change: the service worker drops older caches.
-SHELL_VERSION = "4"
+SHELL_VERSION = "5"
 SHELL_FILES = ("css/app.css", "js/app.js", "js/field.js", "js/scanner.js",
                "vendor/htmx.min.js", "vendor/idb-keyval.js", "vendor/barcode-detector.js",
-               "vendor/zxing_reader.wasm", "icons/icon-192.png", "icons/nav-home.svg",
-               "icons/nav-user.svg", "icons/nav-scan.svg")
+               "vendor/zxing_reader.wasm", "icons/icon-192.png")
+
+
+def nav_icons():
+    """Every icon the bottom bar may show (static/icons/nav-*.svg): kept with the shell, or
+    the bar's 巡更 and 档案 … lose their icons without signal (issue 17)."""
+    folder = Path(current_app.static_folder) / "icons"
+    return tuple(sorted(f"icons/{p.name}" for p in folder.glob("nav-*.svg")))
 
 
 @bp.route("/manifest.webmanifest")
@@ -38,7 +46,8 @@ def manifest():
 @bp.route("/sw.js")
 def service_worker():
     """The service worker, served from the root so its scope is the whole app."""
-    shell = [url_for("shell.offline")] + [url_for("static", filename=f) for f in SHELL_FILES]
+    shell = [url_for("shell.offline")] + [url_for("static", filename=f)
+                                          for f in (*SHELL_FILES, *nav_icons())]
     body = render_template("shell/sw.js", version=SHELL_VERSION, shell=shell,
                            offline=url_for("shell.offline"),
                            idb=url_for("static", filename="vendor/idb-keyval.js"))

@@ -21,6 +21,14 @@
     });
   }
 
+  // Where an action was made, for the queue page: the form's data-offline-where, else the
+  // page's heading (a checkpoint's name, 来访登记 …).
+  function whereOf(form) {
+    if (form.dataset.offlineWhere) return form.dataset.offlineWhere;
+    const heading = document.querySelector("main h1");
+    return heading ? heading.textContent.trim().slice(0, 80) : "";
+  }
+
   document.addEventListener("DOMContentLoaded", () => prepare(document));
   document.addEventListener("htmx:load", (event) => prepare(event.target));
 
@@ -35,6 +43,7 @@
     headers["X-Device-Time"] = form.dataset.deviceTime;
     headers["X-Offline-Queue"] = "1";
     headers["X-Offline-Label"] = encodeURIComponent(form.dataset.offline || "记录");
+    headers["X-Offline-Where"] = encodeURIComponent(whereOf(form));
     if (currentUser) headers["X-Offline-User"] = currentUser.content;
     const deviceTime = form.querySelector('input[name="device_time"]');
     if (deviceTime) deviceTime.value = form.dataset.deviceTime;
@@ -88,14 +97,26 @@
       keepShiftPages();
     });
   }
+  // Back in signal the queue empties by itself, without a reload (issue 17): on `online`, on
+  // the page shown again (pageshow: also from the back/forward cache; visibilitychange;
+  // focus), on a network change, and every few seconds while anything waits: `online` is
+  // not fired on every reconnect, navigator.onLine can be wrong either way, and Background
+  // Sync (the worker's `sync`) exists only on Chrome/Android. A try without signal costs
+  // one failed request to /csrf-token.
+  const RETRY_EVERY = 5000;
+  function flushSoon() { if (counts.pending > 0) tell({ type: "flush" }); }
   window.addEventListener("online", () => { tell({ type: "flush" }); keepShiftPages(true); });
-  // While anything waits and the app is open, keep trying (Background Sync is not everywhere).
-  setInterval(() => {
-    if (counts.pending > 0 && navigator.onLine) tell({ type: "flush" });
-  }, 20000);
+  window.addEventListener("pageshow", () => { tell({ type: "status" }); tell({ type: "flush" }); });
+  window.addEventListener("focus", flushSoon);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") tell({ type: "flush" });
   });
+  if (navigator.connection && navigator.connection.addEventListener) {
+    navigator.connection.addEventListener("change", flushSoon);
+  }
+  setInterval(() => {
+    if (document.visibilityState !== "hidden") flushSoon();
+  }, RETRY_EVERY);
 
   // Pages a shift needs, refreshed at most every ten minutes while online.
   function keepShiftPages(force) {
@@ -117,6 +138,7 @@
     if (!list || !store) return;
     const template = document.getElementById("queue-item");
     const entries = (await idbKeyval.entries(store)).sort(([a], [b]) => (a < b ? -1 : 1));
+    document.querySelectorAll("[data-offline-note]").forEach((note) => { note.hidden = navigator.onLine; });
     list.replaceChildren();
     if (!entries.length) {
       const empty = document.createElement("li");
@@ -130,6 +152,11 @@
       row.dataset.key = key;
       row.dataset.status = item.status;
       row.querySelector('[data-field="label"]').textContent = item.label;
+      const where = row.querySelector('[data-field="where"]');
+      if (where && item.where && !item.label.includes(item.where)) {
+        where.textContent = "地点：" + item.where;
+        where.hidden = false;
+      }
       row.querySelector('[data-field="time"]').textContent =
         "记录于 " + new Date(item.deviceTime).toLocaleString("zh-CN", { hour12: false })
         + (item.status === "pending" ? " · 等待上传" : " · 未能上传");
@@ -167,4 +194,6 @@
   });
 
   document.addEventListener("DOMContentLoaded", renderQueue);
+  window.addEventListener("offline", renderQueue);
+  window.addEventListener("online", renderQueue);
 })();

@@ -83,7 +83,7 @@ async function sendOrQueue(request) {
     } catch (error) { /* no signal: queue it below */ }
   }
   const count = await enqueue(copy);
-  if (self.registration.sync) self.registration.sync.register("wyapp-queue").catch(() => {});
+  askForSync();
   flush();
   return queuedResponse(copy, count);
 }
@@ -98,6 +98,7 @@ async function enqueue(request) {
     url: request.url, headers, body: await request.arrayBuffer(), status: "pending", reason: "",
     queuedAt: now, deviceTime: headers["x-device-time"] || new Date(now).toISOString(),
     label: decodeURIComponent(headers["x-offline-label"] || "记录"),
+    where: decodeURIComponent(headers["x-offline-where"] || ""),
     user: headers["x-offline-user"] || "",
   };
   await idbKeyval.set(queueKey(now), item, store);
@@ -134,7 +135,8 @@ async function replay() {
     const response = await fetch("/csrf-token", { credentials: "same-origin", cache: "no-store" });
     session = response.ok ? await response.json() : null;
   } catch (error) {
-    return;  // still no signal
+    askForSync();
+    return;  // still no signal: the page's timer, `online` or a sync event tries again
   }
   for (const [key, item] of entries) {
     if (!session) {
@@ -152,6 +154,7 @@ async function replay() {
         headers: { ...item.headers, "X-CSRFToken": session.token, "X-Queued": "1", "X-Device-Now": new Date().toISOString() },
       });
     } catch (error) {
+      askForSync();
       return;  // the signal went again: stop here, keep the order
     }
     if (response.ok || response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
@@ -167,6 +170,10 @@ async function replay() {
   }
 }
 
+function askForSync() {
+  if (self.registration.sync) self.registration.sync.register("wyapp-queue").catch(() => {});
+}
+
 async function reject(key, item, reason) {
   await idbKeyval.set(key, { ...item, status: "rejected", reason }, store);
 }
@@ -180,8 +187,14 @@ async function broadcast() {
   for (const client of await self.clients.matchAll({ includeUncontrolled: true })) client.postMessage(message);
 }
 
+// Background Sync (Chrome/Android): the browser wakes the worker once there is signal, even
+// with the app closed. A sync that leaves actions waiting fails, so the browser tries again.
 self.addEventListener("sync", (event) => {
-  if (event.tag === "wyapp-queue") event.waitUntil(flush());
+  if (event.tag === "wyapp-queue") {
+    event.waitUntil(flush().then(pendingCount).then((left) => {
+      if (left > 0) throw new Error(`${left} actions still waiting`);
+    }));
+  }
 });
 
 self.addEventListener("message", (event) => {
