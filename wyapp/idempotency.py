@@ -6,8 +6,9 @@ the `Idempotency-Key` header, static/js/field.js). The view makes the record thr
 `once(model, key, create)`: the new row and its key are stored in one transaction, the key
 under a primary key, so a second POST with the key (a double tap, or Chromium re-sending a
 POST whose answer was lost) gets the row the first one made and the view answers with the
-same page. Two POSTs at the same moment are settled by the database: the loser's insert of
-the key fails, its savepoint (with its row) is rolled back, and it reads the winner's row.
+same page. Two POSTs at the same moment are settled by the database: each claims the key
+(inserts it) before making anything; the second claim waits for the first transaction, then
+fails, and that request reads the winner's row without having made one of its own.
 
 Why one table of keys and not a unique column on every created table: every create form,
 in every feature, gets the rule without a migration of its own, and the gate's visits and
@@ -24,7 +25,6 @@ from peewee import CharField, DateTimeField, IntegerField, IntegrityError
 from wtforms import HiddenField
 
 from .db import BaseModel, MigrationGroup, db, utcnow
-from .errors import DomainError
 from .features import Feature
 
 KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")  # as the offline queue's (offline.KEY_PATTERN)
@@ -94,32 +94,35 @@ def once(model, key, create, *scope):
     `create()` makes and returns the row (it may make others with it: they share its fate).
     With no key (an old page, a script) it simply runs, in a transaction. A key seen before
     returns the row it made (see `earlier`); a key spent on something this caller may not
-    see is not this form's to answer, so the row is made afresh without it. A new key is
-    stored with the row in one transaction (a savepoint inside the caller's), and when a
-    concurrent twin stored it first, this one's row is rolled back and the twin's row
-    returned. Works alike on SQLite and PostgreSQL (READ COMMITTED: the twin's row is
-    visible once committed). What `create` raises passes through."""
+    see is not this form's to answer, so the row is made afresh without it.
+
+    A new key is claimed first (its row inserted before `create()` runs, in the same
+    transaction as the row it will name), so a concurrent twin waits at its own claim until
+    this transaction ends: committed, the twin's claim fails and it returns this row; rolled
+    back (`create` refused), the twin goes on as if it were first. Twins never run `create`
+    side by side, on SQLite (BEGIN IMMEDIATE) or PostgreSQL (READ COMMITTED: the unique key
+    waits for the holder). What `create` raises passes through."""
+    if not key:
+        with db.atomic():
+            return create(), True
     row = earlier(model, key, *scope)
     if row is not None:
         return row, False
-    if key and WriteOnce.select().where(WriteOnce.key == key).exists():
-        # a twin may have committed between the first read and this one: read it again
-        row = earlier(model, key, *scope)
-        if row is not None:
-            return row, False
-    if not key or WriteOnce.select().where(WriteOnce.key == key).exists():
-        with db.atomic():  # all or nothing, as with a key
-            return create(), True
-    try:
-        with db.atomic():
+    with db.atomic():  # the claim and the row it names: both or neither
+        try:
+            with db.atomic():
+                WriteOnce.insert(key=key, kind=model._meta.table_name, row_id=0).execute()
+        except IntegrityError:
+            pass  # claimed before (and committed): read below, outside this transaction
+        else:
             row = create()
-            WriteOnce.insert(key=key, kind=model._meta.table_name, row_id=row.id).execute()
-    except (IntegrityError, DomainError):  # the twin's row taken first (a service may say so)
-        row = earlier(model, key, *scope)
-        if row is None:  # not a twin: a rule of the row's own table
-            raise
+            WriteOnce.update(row_id=row.id).where(WriteOnce.key == key).execute()
+            return row, True
+    row = earlier(model, key, *scope)
+    if row is not None:
         return row, False
-    return row, True
+    with db.atomic():  # the key names a row out of this caller's scope: not this form's
+        return create(), True
 
 
 feature = Feature(name="once", migrations=MigrationGroup("once", [WriteOnce]))

@@ -137,9 +137,6 @@ def test_four_readings_of_one_month_keep_one_without_500(app, served):
     assert rows(app, MeterReading) == 1
 
 
-@pytest.mark.xfail(strict=False, reason="open (issue 16): under load on PostgreSQL a twin now "
-                   "and then makes a second work order for the same key; once() needs the key "
-                   "claimed before create() runs")
 def test_four_work_orders_from_one_form_make_one(app, served):
     desk = Phone(served, "desk")
     form = {"source": "业主来电", "unit": "1-101", "category": "水", "priority": "普通",
