@@ -125,3 +125,14 @@ def test_tap_target_screenshots(phone_login, live_server, app, role, path, name)
     page.goto(live_server + (path or _label_pages(app)["guard"][0]))
     screenshot(page, name)
     assert small_targets(page) == []
+
+
+def test_inspection_sheet_tap_targets(phone_login, live_server, app):
+    """The sheet an engineer opens from an equipment label (made by a POST, so no link
+    leads to it): its 正常/异常 toggles, photo and checkbox."""
+    page = phone_login("engineer")
+    page.goto(live_server + _label_pages(app)["engineer"][0])
+    page.get_by_role("button", name="开始日检").first.click()
+    page.get_by_role("button", name="提交日检记录").wait_for()
+    screenshot(page, "tap-sheet")
+    assert small_targets(page) == []
