@@ -240,7 +240,8 @@ def settings():
             estate, deposit=form.deposit.data, management_fee=form.management_fee.data,
             garbage_fee=form.garbage_fee.data, work_hours=form.work_hours.data,
             holidays=form.holidays.data, office_phone=form.office_phone.data,
-            inspect_every_days=int(every) if every.isdigit() and len(every) < 4 else -1)
+            inspect_every_days=int(every) if every.isascii() and every.isdigit() and len(every) < 4
+            else -1)
 
     if attempt(form, save):
         flash("已保存装修设置。", "success")
