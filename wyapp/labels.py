@@ -140,13 +140,12 @@ def _refuse(title, message, status):
 def open_label(token):
     """A scanned label: hand it to the feature that owns its kind (a GET never writes)."""
     label, estate = label_and_estate(token, current_user)
-    if label is None:
-        return _refuse("无法识别的标签", "这个二维码不是本系统的有效标签。", 404)
+    if label is None or estate is None:  # another estate's label answers as an unknown one:
+        # the answer tells nothing of other estates (issue 16)
+        return _refuse("无法识别的标签", "这个二维码不是您所在小区的有效标签，本次不记录。", 404)
     if not label.active:
         return _refuse("标签已作废", "这个标签已经作废（主管已重新发放新标签），本次不记录。"
                        "请告知主管更换现场标签。", 410)
-    if estate is None:
-        return _refuse("不是您的小区", "这个标签属于其他小区，本次不记录。", 403)
     if session.get("estate_id") != label.estate_id:
         session["estate_id"] = label.estate_id  # the label's estate becomes the current one
     g.estate = estate  # what auth.current_estate() now finds, without asking again

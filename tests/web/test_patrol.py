@@ -135,7 +135,7 @@ def test_scan_refusals(login, demo, app):
     crossed_scan = guard.post(f"/c/{crossed.token}", data={"client_id": "k-crossed-1"})
     assert crossed_scan.status_code == 410 and "外面的点" not in crossed_scan.text
     refused = guard.post(f"/c/{foreign_label.token}", data={"client_id": "k-foreign-1"})
-    assert refused.status_code == 403 and "其他小区" in refused.text
+    assert refused.status_code == 404 and "无法识别的标签" in refused.text
     assert login("gate").get(f"/c/{demo['东门岗亭'][1]}").status_code == 403
     assert scans(app) == 0
 
