@@ -191,3 +191,54 @@ def test_the_invitation_answer_is_visible_without_scrolling(phone_login, live_se
     expect(page.get_by_label("姓名")).to_have_value("周晓雨")
     assert in_view(page.get_by_label("姓名"))
     page.screenshot(path=str(screenshot(page, "issue17-invitation-found")))
+
+
+def test_engineer_board_once_and_meter_history_without_reload(phone_login, live_server, app):
+    from tests.factories import inspection as factory
+    from wyapp.inspection.meters import previous_month
+
+    def meter(estate):
+        month = estate.today(utcnow()).replace(day=1)
+        return factory.meter(estate, "浏览器测试水表", "水", readings=[
+            (previous_month(month, 2), "500"), (previous_month(month, 1), "520")]).id, month
+    meter_id, month = _in(app, meter)
+    page = phone_login("engineer")
+    page.goto(f"{live_server}/inspection/")
+    expect(page.get_by_text("我的待检")).to_have_count(0)
+    starts = page.locator("form[action*='/start']")
+    actions = starts.evaluate_all("(forms) => forms.map((f) => f.getAttribute('action'))")
+    assert actions and len(actions) == len(set(actions))  # each sheet once, its own URL
+    screenshot(page, "issue17-inspection-board")
+    page.goto(f"{live_server}/inspection/meters/{meter_id}")
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.get_by_label("本月读数").fill("541")
+    page.get_by_role("button", name="保存读数").click()
+    history = page.locator("#meter-history")
+    expect(history).to_contain_text(f"{month:%Y-%m}：541")
+    expect(history).to_contain_text("用量 21")
+    assert page.evaluate("() => window.__sameDocument === true")  # no reload
+    expect(page.get_by_label("本月读数")).to_have_value("")
+    screenshot(page, "issue17-meter-history")
+
+
+def test_reissuing_a_label_asks_first(phone_login, live_server, app):
+    def point(estate):
+        checkpoint = make.checkpoint(estate, "标签确认测试点")
+        return checkpoint.id, current_label("checkpoint", checkpoint.id).token
+    point_id, token = _in(app, point)
+    page = phone_login("supervisor")
+    page.goto(f"{live_server}/patrol/checkpoints/{point_id}")
+    page.get_by_role("button", name="重新发放标签").click()
+    expect(page.get_by_role("heading", name="重新发放标签？")).to_be_visible()
+    screenshot(page, "issue17-label-confirm")
+    page.get_by_role("link", name="取消，保留现在的标签").click()
+    expect(page.get_by_role("button", name="重新发放标签")).to_be_visible()
+    assert _in(app, lambda e: current_label("checkpoint", point_id).token) == token
+    page.get_by_role("button", name="重新发放标签").click()
+    page.get_by_role("button", name="作废旧标签，重新发放").click()
+    expect(page.get_by_text("旧标签已作废")).to_be_visible()
+    assert _in(app, lambda e: current_label("checkpoint", point_id).token) != token
+    page.goto(f"{live_server}/patrol/schedules")
+    expect(page.get_by_label("提前打卡（分钟）")).to_have_value("10")
+    page.locator("#patrol-settings").scroll_into_view_if_needed()
+    screenshot(page, "issue17-patrol-settings")
