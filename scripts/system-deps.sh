@@ -1,9 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages wyapp needs, or prints the exact command when not root.
-#   scripts/system-deps.sh run   fonts and HarfBuzz subsetting for the PDFs
+#   scripts/system-deps.sh run   fonts (CJK; Symbola for emoji) and HarfBuzz subsetting for the PDFs
 #   scripts/system-deps.sh test  the above, plus Chromium for browser tests and pdftoppm
 set -eu
-packages="fonts-noto-cjk libharfbuzz-subset0"
+packages="fonts-noto-cjk fonts-symbola libharfbuzz-subset0"
 if [ "${1:-run}" = "test" ]; then
     packages="$packages chromium poppler-utils"
 fi
