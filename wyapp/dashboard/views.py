@@ -34,8 +34,9 @@ def index():
     estate, now = current_estate(), utcnow()
     today = estate.today(now)
     days, rows, charts = trends.trend(estate, today, span)
-    return render("dashboard/index.html", "trends", today_groups=figures.today(
-        estate, current_user, now), span=span, charts=charts,
+    partial = request.htmx and not request.htmx.boosted  # the range switch: trends only
+    return render("dashboard/index.html", "trends", today_groups=None if partial else
+                  figures.today(estate, current_user, now), span=span, charts=charts,
         day_rows=list(zip(days, rows, strict=True))[::-1],
         figures=FIGURES, day=today, company=several_estates(current_user))
 
