@@ -378,3 +378,32 @@ def test_deductions_never_exceed_the_deposit(in_db, now):
             flow.deduct(second, staff("supervisor"), now, Decimal("1"))
         assert flow.refund_due(make.reload(renovation)) == Decimal("0.00")
         assert Deduction.get().amount == Decimal("3000.00")
+
+
+def test_an_application_sent_twice_with_its_key_makes_one(client, login, in_db):
+    import re
+    with in_db():
+        estate = home()
+    login("desk")
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"',
+                    client.get("/renovation/new").text).group(1)
+    first, second = (client.post("/renovation/new", data={**form(estate), "idempotency_key": key})
+                     for _ in range(2))
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with in_db():
+        assert Renovation.select().count() == 1
+
+
+def test_a_step_by_htmx_answers_the_page_block(client, login, in_db):
+    with in_db():
+        renovation = make.application()
+    login("manager")
+    answer = client.post(f"/renovation/{renovation.id}/decide", headers={"HX-Request": "true"},
+                         data={"decision": "驳回", "note": "资料不全"})
+    assert answer.status_code == 200 and "Vary" in answer.headers
+    assert 'id="renovation"' in answer.text and "已驳回" in answer.text
+    assert "<nav" not in answer.text
+    again = client.post(f"/renovation/{renovation.id}/decide", headers={"HX-Request": "true"},
+                        data={"decision": "通过"})
+    assert again.status_code == 200 and "不能办理这一步" in again.text
