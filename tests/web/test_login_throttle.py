@@ -6,23 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import pytest
-from werkzeug.serving import make_server
-
 from tests import factories
 from wyapp.db import db
 from wyapp.models import LoginThrottle, UserSession
-
-
-@pytest.fixture
-def served(app):
-    """The app on a free port of 127.0.0.1, answering each request in its own thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def post_login(port, username, password):

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests import factories
 from tests.factories import inspection as make
@@ -23,17 +22,6 @@ from wyapp.service.models import WorkOrder
 pytestmark = pytest.mark.clock  # the meter's month is the estate's current one
 
 AT_ONCE = 4
-
-
-@pytest.fixture
-def served(app):
-    """The app on a free port of 127.0.0.1, answering each request in its own thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_port
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 class Phone:
