@@ -69,6 +69,9 @@ def approve(renovation, by, now, conditions=""):
     _move(renovation, (PENDING,), WORKING, decided_by=by, decided_at=now,
           conditions=conditions, next_inspection=first)
     issue_label(estate, PERMIT, renovation.id)
+    from .inspections import checklist_for  # made here, so scanning the permit (a GET) reads
+    for kind in ("巡查", "验收"):
+        checklist_for(estate, kind, by)
     log(renovation, "审核通过", by, now, f"审批条件：{conditions}" if conditions else "")
     return renovation
 
