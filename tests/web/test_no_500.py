@@ -65,7 +65,8 @@ FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
 SKIP_ENDPOINTS = {"static", "accounts.logout"}
 REFUSED = {401, 403}
 BLUEPRINTS = ["shell", "photos", "labels", "offline", "accounts", "admin", "archive", "gate",
-              "patrol", "inspection", "service", "alerts"]
+              "patrol", "inspection", "service", "alerts", "staff", "exports", "dashboard",
+              "renovation"]
 TALLY = Path(__file__).parents[1] / "artifacts"
 
 generated = st.one_of(st.text(max_size=60),
@@ -292,7 +293,6 @@ def test_every_hostile_value_reaches_every_route(office, client, database, bluep
     probe.survey(roles)
     probe.sweep(roles, SWEPT)
     _record(database, probe)
-    assert not probe.failures, "\n".join(map(repr, _distinct(probe.failures)))
     assert not probe.failures, "\n".join(map(repr, _distinct(probe.failures)))
 
 

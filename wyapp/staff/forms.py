@@ -1,4 +1,6 @@
 """Staff forms: field shapes and Chinese messages; the rules live in rosters.py, leave.py …"""
+from datetime import date
+
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -14,7 +16,15 @@ def day_field(label, message="请填写日期，如 2026-03-10。", **kwargs):
     """A local date typed or picked (YYYY-MM-DD; 2026/3/10 and full-width digits too)."""
     return StringField(label, [required(message), at_most(10),
                                cleaned(lambda v: require_day(v, None, message))],
-                       filters=[lambda v: v.strip() if isinstance(v, str) else v], **kwargs)
+                       filters=[_day_text], **kwargs)
+
+
+def _day_text(value):
+    """What a day field holds before validation: the text posted, or a default day as text
+    (a form given `data={"day": date}` keeps it when the POST lacks the field)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value.strip() if isinstance(value, str) else value
 
 
 def person(label, message="请选择人员。"):
