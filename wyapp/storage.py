@@ -30,6 +30,9 @@ from flask import current_app, send_file
 AREAS = ("photos", "archive", "exports", "labels")  # a key's first part
 IMMUTABLE_AREAS = ("archive",)  # never overwritten, never deleted
 CHUNK = 1024 * 1024
+# what S3-compatible stores answer to an If-None-Match PUT they do not support
+NO_CONDITIONAL_PUT = ("NotImplemented", "501", "InvalidArgument", "InvalidRequest",
+                      "NotSupported")
 
 
 class StorageError(Exception):
@@ -191,6 +194,7 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.retain_days = int(retain_days or 0)
+        self.conditional_put = True  # If-None-Match on PUT (AWS since 2024, MinIO, Ceph)
         if client is None:
             import boto3
             from botocore.config import Config
@@ -231,7 +235,8 @@ class S3Storage:
         if once:
             if self.exists(key):
                 raise AlreadyStored(f"文件已存在，不能覆盖：{key}")
-            args["IfNoneMatch"] = "*"
+            if self.conditional_put:
+                args["IfNoneMatch"] = "*"
             if self.retain_days:
                 args["ObjectLockMode"] = "COMPLIANCE"
                 args["ObjectLockRetainUntilDate"] = (
@@ -244,7 +249,8 @@ class S3Storage:
             code = self._code(error)
             if code in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
                 raise AlreadyStored(f"文件已存在，不能覆盖：{key}") from error
-            if once and code in ("NotImplemented", "501"):  # no conditional writes here
+            if "IfNoneMatch" in args and code in NO_CONDITIONAL_PUT:  # none on this store:
+                self.conditional_put = False   # the check above (and the filing claim) stay
                 args.pop("IfNoneMatch")
                 self.client.put_object(**args)
             else:

@@ -144,3 +144,14 @@ def test_healthz_names_an_unreachable_queue(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "ok", "queue": "unreachable"}
+
+
+def test_a_racing_second_archive_write_is_refused_by_the_bucket(s3_env, tmp_path, monkeypatch):
+    bucket = make_bucket(s3_env)
+    store = st.from_config({"DATA_DIR": str(tmp_path), "STORAGE_URL": f"s3://{bucket}",
+                            "STORAGE_ENDPOINT": s3_env})
+    store.put("archive/1/k/2026-06-14-v1.pdf", b"%PDF first")
+    monkeypatch.setattr(store, "exists", lambda key: False)  # both checked before either put
+    with pytest.raises(st.AlreadyStored):
+        store.put("archive/1/k/2026-06-14-v1.pdf", b"%PDF second")
+    assert store.read("archive/1/k/2026-06-14-v1.pdf") == b"%PDF first"
