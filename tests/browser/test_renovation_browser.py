@@ -129,6 +129,9 @@ def test_renovation_pages_at_360(page, live_server, app, phone_login):
     page.get_by_label("被访房号").fill("1-402")
     page.locator("label.chip", has_text="装修施工").click()
     expect(page.get_by_text("陌生人 不在 1号楼-402 的装修工人名单上")).to_be_visible()
-    expect(page.get_by_text("张师傅")).to_be_visible()
     assert_no_horizontal_scroll(page)
     screenshot(page, "renovation-gate")
+    page.get_by_role("button", name="张师傅 139****0001 · 填入").click()  # the list is offered
+    expect(page.get_by_label("访客姓名")).to_have_value("张师傅")
+    expect(page.get_by_label("手机号")).to_have_value("13911110001")
+    expect(page.get_by_text("不在 1号楼-402 的装修工人名单上")).to_have_count(0)
