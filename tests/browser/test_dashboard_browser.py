@@ -23,12 +23,14 @@ def test_the_dashboard_and_its_trends_at_360(phone_login, live_server):
     assert page.locator("svg circle.point").count() >= 7
     assert_no_horizontal_scroll(page)
     screenshot(page, "dashboard-7-days")
+    page.locator("#chart-3").screenshot(path=str(ARTIFACTS / "dashboard-7-days-chart.png"))
     page.get_by_role("link", name="近 30 天").click()
     expect(page.get_by_role("link", name="近 30 天")).to_have_attribute("aria-current", "page")
     assert "range=30" in page.url
     expect(page.get_by_role("heading", name="今日")).to_be_visible()  # only the trends swapped
     assert_no_horizontal_scroll(page)
     screenshot(page, "dashboard-30-days")
+    page.locator("#chart-1").screenshot(path=str(ARTIFACTS / "dashboard-30-days-chart.png"))
 
 
 def test_the_company_view_at_360(app, phone_login, live_server):
@@ -41,9 +43,10 @@ def test_the_company_view_at_360(app, phone_login, live_server):
     page = phone_login("admin")
     page.goto(f"{live_server}/dashboard/company")
     expect(page.get_by_role("heading", name="各小区对比")).to_be_visible()
-    page.get_by_role("link", name="7日新投诉").click()
-    page.get_by_role("link", name="7日新投诉 ↑").click()
-    expect(page.locator("tbody tr").first).to_contain_text("东区花园")
+    page.get_by_label("排序依据").select_option(label="7日新投诉")
+    page.get_by_label("顺序").select_option(label="从高到低")
+    page.get_by_role("button", name="排序").click()
+    expect(page.locator("ol.estates > li").first).to_contain_text("东区花园")
     assert_no_horizontal_scroll(page)
     screenshot(page, "dashboard-company")
     page.get_by_role("link", name="东区花园").click()

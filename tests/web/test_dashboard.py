@@ -185,7 +185,7 @@ def test_the_company_view_compares_estates_and_links_to_each(client, login, in_d
     boss = login("boss")
     page = boss.get("/dashboard/company?sort=week_complaints&desc=1").text
     assert page.index("东区花园") < page.index("示范花园")
-    assert 'aria-sort="descending"' in page and "7日新投诉" in page
+    assert "按7日新投诉从高到低排列" in page and '<option value="week_complaints" selected>' in page
     rising = boss.get("/dashboard/company?sort=week_patrol").text
     assert rising.index("东区花园") < rising.index("示范花园") and "50%" in rising
     assert f'href="/dashboard/?estate={second_id}"' in page

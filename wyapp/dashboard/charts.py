@@ -4,7 +4,7 @@ points' coordinates are worked out here; the template only draws them."""
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 340, 180  # the viewBox; the SVG scales to its container
-LEFT, RIGHT, TOP, BOTTOM = 34, 14, 10, 34  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 34, 20, 10, 34  # room for the axis labels
 COLORS = ("#0f766e", "#b45309", "#1d4ed8")
 
 
