@@ -1,16 +1,12 @@
 """Long exports: queued, written by the worker into the store (exports/…), announced to
 the requester with a link, downloadable by that user only, pruned after EXPORTS_KEEP_DAYS.
 
-Files go through `_store()`: the shared store of wyapp/storage.py when present (the data
-directory, or S3 with WYAPP_STORAGE_URL), else a folder under DATA_DIR of the same layout.
+Files go through the shared store (wyapp/storage.py): under DATA_DIR/exports/<estate id>/,
+or in the bucket with WYAPP_STORAGE_URL.
 """
 import logging
-import os
 import secrets
-import tempfile
-from contextlib import closing
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app, url_for
@@ -18,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..db import utcnow
 from ..models import notify
+from ..storage import StorageError, storage
 from .models import FAILED, QUEUED, READY, ExportFile
 from .writer import xlsx_file
 
@@ -123,51 +120,19 @@ def prune_exports(now):
     days ago (now: naive UTC). Returns how many were deleted."""
     cutoff = now - timedelta(days=setting("EXPORTS_KEEP_DAYS", KEEP_DAYS))
     old = list(ExportFile.select().where(ExportFile.asked_at < cutoff))
-    store = _store()
+    store, deleted = _store(), 0
     for export in old:
-        if export.key:
-            store.delete(export.key)
+        try:
+            if export.key:
+                store.delete(export.key)
+        except StorageError:  # the store is down: the row stays, the next pass retries
+            log.exception("export %s: file %s not deleted", export.id, export.key)
+            continue
         export.delete_instance()
-    return len(old)
+        deleted += 1
+    return deleted
 
 
 def _store():
-    """The file store: wyapp.storage's when that module exists, else DATA_DIR directly."""
-    try:
-        from ..storage import storage
-    except ImportError:
-        return _DataDir(current_app.config["DATA_DIR"])
+    """The app's file store (wyapp/storage.py: DATA_DIR, or S3 with WYAPP_STORAGE_URL)."""
     return storage()
-
-
-class _DataDir:
-    """Keys as files under DATA_DIR (exports/<estate>/<file>.xlsx); written atomically."""
-
-    def __init__(self, root):
-        self.root = Path(root)
-
-    def _path(self, key):
-        if ".." in key.split("/") or key.startswith("/"):
-            raise ValueError(key)
-        return self.root / key
-
-    def put(self, key, fileobj, content_type=""):
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".put-")
-        with os.fdopen(fd, "wb") as f, closing(fileobj):
-            while block := fileobj.read(1024 * 1024):
-                f.write(block)
-        os.replace(tmp, target)
-        return _Stored(target.stat().st_size)
-
-    def open(self, key):
-        return open(self._path(key), "rb")  # noqa: SIM115 — the caller closes it
-
-    def delete(self, key):
-        self._path(key).unlink(missing_ok=True)
-
-
-class _Stored:
-    def __init__(self, size):
-        self.size = size

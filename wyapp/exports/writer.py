@@ -8,6 +8,7 @@ prefix, as the gate's CSV defuses it (gate/reports.py).
 """
 import tempfile
 import unicodedata
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -109,7 +110,7 @@ def xlsx_response(filename, title, columns, rows, subtitle=""):
 def xlsx_download(fileobj, filename):
     """A response sending the open binary `fileobj` (closed when sent) as `filename`."""
     def chunks():
-        with fileobj:
+        with closing(fileobj):
             while block := fileobj.read(64 * 1024):
                 yield block
     return Response(chunks(), mimetype=MIME, headers={
