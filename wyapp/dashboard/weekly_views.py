@@ -14,7 +14,6 @@ from ..web import render
 from . import weekly as rules
 from .forms import ActionForm, HighlightsForm, MarkForm, PlanItemForm
 from .models import PlanItem, WeeklyReport
-from .trends import charts, rollups
 from .views import bp
 
 READERS = ("supervisor", "manager", "admin")
@@ -45,7 +44,6 @@ def weekly_draft():
 def _page(report, status=200, **forms):
     previous = rules.previous_report(report)
     data = json.loads(report.figures)
-    days, rows = rollups(report.estate, report.week, report.week + timedelta(days=6))
     context = {"highlights_form": HighlightsForm(formdata=None,
                                                  data={"highlights": report.highlights}),
                "plan_form": PlanItemForm(formdata=None), "action": ActionForm(),
@@ -53,7 +51,7 @@ def _page(report, status=200, **forms):
     return render("dashboard/weekly.html", report=report, data=data,
                   plan=rules.plan_rows(report),
                   previous_plan=rules.plan_rows(previous) if previous else [],
-                  charts=charts(days, rows), label=rules.week_label(report.week),
+                  label=rules.week_label(report.week),
                   editable=current_user.has_role("manager") and not report.signed,
                   **context), status
 
