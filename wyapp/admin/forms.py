@@ -1,7 +1,14 @@
 from zoneinfo import available_timezones
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, PasswordField, SelectMultipleField, widgets
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
@@ -27,10 +34,39 @@ def valid_timezone(form, field):
         raise ValidationError("请填写有效的时区，例如 Asia/Shanghai。")
 
 
+# China's zones first (北京时间 for the mainland), then every other IANA zone by name.
+CHINA_ZONES = {"Asia/Shanghai": "北京时间", "Asia/Urumqi": "新疆时间", "Asia/Hong_Kong": "香港",
+               "Asia/Macau": "澳门", "Asia/Taipei": "台北"}
+
+
+def timezone_choices():
+    """The 时区 list: China's zones first, labelled; then the rest of
+    zoneinfo.available_timezones() sorted (the server's tz database)."""
+    zones = available_timezones()
+    first = [SelectChoice(z, f"{z}（{name}）") for z, name in CHINA_ZONES.items() if z in zones]
+    rest = [SelectChoice(z, z) for z in sorted(zones - CHINA_ZONES.keys())
+            if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))]
+    return [*first, *rest, SelectChoice("UTC", "UTC")]
+
+
+class ZoneField(SelectField):
+    """The 时区 list; a value sent that is not on it (refused by valid_timezone) is shown
+    as the selected first option beside its message, as it was sent."""
+
+    def iter_choices(self):
+        choices = super().iter_choices()
+        if self.data and not any(c.selected for c in choices):
+            sent = SelectChoice(self.data, self.data[:64])
+            return [type(choices[0])(value=sent.value, label=sent.label, selected=True,
+                                     render_kw={}), *choices]
+        return choices
+
+
 class EstateForm(CreateOnce, BaseForm):
     name = text("小区名称", 100, required("请填写小区名称。"))
     address = text("地址", 200)
-    timezone = text("时区", 64, required("请填写时区。"), valid_timezone, default="Asia/Shanghai")
+    timezone = ZoneField("时区", [valid_timezone], default="Asia/Shanghai",
+                         choices=lambda: timezone_choices(), validate_choice=False)
     active = BooleanField("启用", default=True)
 
 

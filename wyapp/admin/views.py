@@ -69,7 +69,9 @@ def estate_form(estate_id=None):
         else:
             flash(f"已保存小区 {estate.name}。", "success")
             return redirect(url_for("admin.estate", estate_id=estate.id))
-    return render("admin/estate_form.html", form=form, estate=estate)
+    # `edited`, not `estate`: the header shows the estate the admin works in
+    return render("admin/estate_form.html", form=form, edited=estate), \
+        422 if form.errors else 200
 
 
 @bp.route("/estates/<int:estate_id>", methods=["GET", "POST"])

@@ -1,21 +1,24 @@
 """Gate forms: labels exactly as the booth says them, Chinese messages, values kept."""
+from flask import has_request_context
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from ..auth import current_estate
 from ..errors import show_error
 from ..forms import BaseForm, cleaned, required, text
 from ..idempotency import CreateOnce
 from ..inputs import clean_mobile
 from .models import PURPOSES, VEHICLE_KINDS
+from .plates import PROVINCES, province_order, usual_province, with_province
 from .validators import clean_id_number, clean_plate
 
 
 def whole_number(label, low, high, default=None):
     return IntegerField(label, [Optional(), NumberRange(low, high, f"{label}应在 {low} 到 "
                                                                   f"{high} 之间。")],
-                        default=default)
+                        default=default, render_kw={"inputmode": "numeric"})
 
 
 class GateForm(BaseForm):
@@ -49,12 +52,34 @@ class GateForm(BaseForm):
         return show_error(self, error, default=first)
 
 
+class ProvincePlate:
+    """A plate's province picked from a list (the estate's usual one first and preselected)
+    and the rest typed: `plate_province` + `plate` are read as one plate before the plate's
+    own check (a plate typed whole, 粤B12345, is taken as typed)."""
+    plate_province = SelectField("车牌省份", choices=[SelectChoice(p, p) for p in PROVINCES],
+                                 validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        estate = current_estate() if has_request_context() else None
+        usual = usual_province(estate)
+        self.plate_province.choices = [SelectChoice("", "—"), *(
+            SelectChoice(p, p) for p in province_order(usual))]
+        if not self.plate_province.raw_data:
+            self.plate_province.data = usual
+
+    def validate(self, extra_validators=None):
+        picked = self.plate_province.raw_data  # not sent (an older page's queued form): none
+        self.plate.data = with_province(picked[0] if picked else "", self.plate.data)
+        return super().validate(extra_validators)
+
+
 def purpose_field(default=None):
     return RadioField("来访事由", choices=[SelectChoice(p, p) for p in PURPOSES], default=default,
                       validate_choice=False, validators=[InputRequired("请选择来访事由。")])
 
 
-class VisitForm(CreateOnce, GateForm):
+class VisitForm(ProvincePlate, CreateOnce, GateForm):
     name = text("访客姓名", 40, required("请填写访客姓名。"))
     phone = text("手机号", 30, required("请填写手机号。"), cleaned(clean_mobile))
     unit = text("被访房号", 30)
@@ -88,7 +113,7 @@ class CodeForm(GateForm):
     code = text("预约码", 12, required("请输入预约码。"))
 
 
-class VehicleForm(CreateOnce, GateForm):
+class VehicleForm(ProvincePlate, CreateOnce, GateForm):
     plate = text("车牌号", 12, required("请填写车牌号。"), cleaned(clean_plate))
     kind = RadioField("类型", choices=[SelectChoice(k, k) for k in VEHICLE_KINDS], default="访客",
                       validate_choice=False, validators=[InputRequired("请选择车辆类型。")])
