@@ -9,7 +9,7 @@ import pytest
 from tests import factories
 from tests.factories import staff as records
 from tests.factories.patrol import local
-from wyapp.models import Estate
+from wyapp.models import Estate, Notification
 from wyapp.staff.models import Leave, RosterEntry
 from wyapp.staff.rosters import copy_last_month, first_of, gaps, month_roster, on_duty
 
@@ -127,6 +127,8 @@ def test_leave_over_the_threshold_needs_supervisor_then_manager(client, login, i
         found = gaps(estate, now, now + timedelta(days=31))
         # the night shifts starting on the leave's days (not the one starting the evening before)
         assert [e.id for e in found] == [e.id for e in entries[1:5]]
+        told = Notification.get(Notification.title.startswith("缺岗待替班"))
+        assert told.user.username == "supervisor" and told.title.endswith("4 个班次")
     login("guard")
     assert "已批准" in client.get(leave_url).text
     assert "请假（病假）" in client.get("/staff/").text

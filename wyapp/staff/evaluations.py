@@ -241,8 +241,9 @@ def draft_month(estate, first, now):
 
 
 def draft_due(now):
-    """The periodic job: on an estate's first days of a month (its local date), draft last
-    month's evaluations once (when none exists yet). Returns {estate name: drafted}."""
+    """The periodic job (every tick): once an estate's month has ended (its local date), draft
+    that month's evaluations, once: nothing happens while one of them exists. Returns
+    {estate name: drafted}."""
     done = {}
     for estate in Estate.active_ones():
         today = estate.today(now)

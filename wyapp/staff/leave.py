@@ -13,7 +13,7 @@ from ..db import db
 from ..errors import DomainError, NotAllowed
 from ..models import User, notify
 from .models import APPROVED, HALVES, LEAVE_KINDS, PENDING, REFUSED, WITHDRAWN, Leave, StaffSettings
-from .rosters import team_of
+from .rosters import gaps, team_of
 
 
 def leave_bounds(estate, start_day, start_half, end_day, end_half):
@@ -95,6 +95,7 @@ def approve(leave, user, now):
             notify([leave.user], leave.estate, "staff_leave",
                    f"请假已批准：{leave.kind} {leave.days_text} 天", leave.span,
                    f"/staff/leave/{leave.id}")
+            _announce_gaps(leave)
         else:
             notify(User.with_role(leave.estate, "manager"), leave.estate, "staff_leave",
                    f"请假待经理审批：{leave.user.display_name} {leave.kind} {leave.days_text} 天",
@@ -102,6 +103,16 @@ def approve(leave, user, now):
                    "主管已同意。",
                    f"/staff/leave/{leave.id}")
     return leave
+
+
+def _announce_gaps(leave):
+    """Tell the supervisors which shifts the approved leave leaves without their person."""
+    left = [e for e in gaps(leave.estate, leave.starts_at, leave.ends_at)
+            if e.user_id == leave.user_id]
+    if left:
+        shown = "、".join(f"{e.day:%m-%d} {e.shift.name}" for e in left[:6])
+        notify(User.with_role(leave.estate, "supervisor"), leave.estate, "staff_leave",
+               f"缺岗待替班：{leave.user.display_name} {len(left)} 个班次", shown, "/staff/gaps")
 
 
 def refuse(leave, user, reason, now):
