@@ -119,3 +119,18 @@ def test_new_estate_header_has_no_none(login):
     page = login("admin").get("/admin/estates/new").text
     assert "None" not in page
     assert "新建小区" in page
+
+
+# ── times ──
+
+@pytest.mark.parametrize("role,path,names", [
+    ("supervisor", "/patrol/schedules/new", ("span_start", "span_end")),
+    ("supervisor", "/staff/shifts", ("starts", "ends")),
+    ("supervisor", "/staff/training", ("starts", "ends")),
+])
+def test_times_are_time_inputs(login, role, path, names):
+    page = login(role).get(path)
+    assert page.status_code == 200
+    for name in names:
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page.text)
+        assert tag and 'type="time"' in tag.group(0), name
