@@ -189,3 +189,35 @@ def test_the_archive_lists_the_signed_report(login, in_db, now):
     manager.post(f"/dashboard/weekly/{report_id}/sign")
     listing = manager.get("/archive").text
     assert "周报" in listing and "6月8日—6月14日" in listing
+
+
+def test_signing_twice_signs_once(login, in_db, now):
+    with in_db():
+        estate = df.aged(home(), now)
+        report_id = df.weekly_report(estate, now).id
+    manager = login("manager")
+    assert manager.post(f"/dashboard/weekly/{report_id}/sign").status_code == 302
+    again = manager.post(f"/dashboard/weekly/{report_id}/sign")
+    assert again.status_code == 422 and "周报已审核" in again.text
+    with in_db():
+        report = WeeklyReport.get_by_id(report_id)
+        assert report.revision == 1 and report.signed_by.username == "manager"
+        assert Document.select().where(Document.kind == "weekly_report").count() == 1
+
+
+def test_the_demo_has_rollups_of_its_past_days_and_last_weeks_draft(in_db, now):
+    from wyapp.dashboard.demo import DEMO_DAYS, create_demo
+    from wyapp.dashboard.models import DailyRollup
+
+    with in_db():
+        estate = home()
+        users = {u.username: u for u in User.select()}
+        yesterday = estate.today(now) - timedelta(days=1)
+        gf.visit(estate, at=pf.local(estate, yesterday, 9))
+        create_demo(estate, users, now)
+        create_demo(estate, users, now)  # idempotent
+        rows = DailyRollup.select().where(DailyRollup.estate == estate)
+        assert rows.count() == DEMO_DAYS
+        assert DailyRollup.get(estate=estate, day=yesterday).visits == 1
+        [report] = WeeklyReport.select()
+        assert report.week == df.last_week(estate, now) and report.status == "草稿"

@@ -290,13 +290,16 @@ def mark_previous(report, item, done):
 
 
 def sign(report, user, now):
-    """审核: the manager signs the report off; it is filed in the archive (a new version
-    when it was signed before). Raises DomainError when already signed."""
-    _editable(report)
-    report.status, report.signed_by, report.signed_at = SIGNED, user, now
-    report.edited_by = report.edited_by or user
-    report.revision += 1
-    report.save()
+    """审核: the manager signs the report off; it is then filed in the archive (a new version
+    when it was signed before). The draft is taken by a conditional UPDATE, so two taps at
+    once sign it once; the second (or a signed report) raises DomainError."""
+    taken = (WeeklyReport.update(status=SIGNED, signed_by=user, signed_at=now,
+                                 edited_by=fn.COALESCE(WeeklyReport.edited_by, user.id),
+                                 revision=WeeklyReport.revision + 1)
+             .where(WeeklyReport.id == report.id, WeeklyReport.status == DRAFT).execute())
+    if not taken:
+        raise DomainError("周报已审核；如需更正，请先点“更正”。")
+    report = WeeklyReport.get_by_id(report.id)
     estate = report.estate
     notify(User.with_role(estate, "supervisor", "manager"), estate, "weekly_report",
            f"周报已审核：{week_label(report.week)}", f"审核人：{user.display_name}",
