@@ -55,6 +55,19 @@ def test_a_dead_workers_claim_is_taken_over_under_a_name_of_its_own(in_db, now):
         assert services.file_document("test_note", estate, "2026-06-14", now) is None
 
 
+def test_a_failed_rendering_gives_the_claim_back(in_db, now, monkeypatch):
+    def broken(*args):
+        raise OSError("font missing")
+    with in_db():
+        estate = Estate.get()
+        monkeypatch.setattr(services, "_render", broken)
+        with pytest.raises(OSError):
+            services.file_document("test_note", estate, "2026-06-14", now)
+        assert FilingClaim.select().count() == 0
+        monkeypatch.undo()
+        assert services.file_document("test_note", estate, "2026-06-14", now).version == 1
+
+
 def test_filing_once_then_the_file_is_never_replaced(in_db, now):
     with in_db():
         estate = Estate.get()

@@ -43,3 +43,9 @@ def _filed(kind_code, estate, period, version):
     return Document.select().where(Document.kind == kind_code, Document.estate == estate,
                                    Document.period == period,
                                    Document.version == version).exists()
+
+
+def release_filing(token):
+    """Give up a claim (rendering or storing failed before any file was stored), so that the
+    queue's retry, or another worker, may file this version at once."""
+    FilingClaim.delete().where(FilingClaim.token == token.removeprefix("taken-over:")).execute()

@@ -11,8 +11,8 @@ from ..documents import render_pdf
 from ..errors import DomainError
 from ..features import document_kinds
 from ..models import Estate
-from ..storage import NotStored, sha256_of, storage
-from .claims import claim_filing
+from ..storage import AlreadyStored, NotStored, sha256_of, storage
+from .claims import claim_filing, release_filing
 from .models import GENESIS, Document, SweepMark
 
 SWEEP_EVERY = timedelta(hours=1)
@@ -90,12 +90,18 @@ def file_document(kind_code, estate, period, now=None):
     sections = {key: sha256(canonical(value)) for key, value in data.items()}
     reason = _amendment_reason(kind, previous, sections) if previous else ""
     archive_no = f"{estate.id:03d}-{kind.code}-{period}-V{version}"
-    pdf = _render(kind, estate, period, data, payload, archive_no, previous, reason)
     # a claim taken over from a dead worker files under a name of its own: the dead
     # worker may have stored a file already, and an archive file is never replaced
     suffix = f"-{token[-8:]}" if token.startswith("taken-over:") else ""
     relative = f"{estate.id}/{kind.code}/{period}-v{version}{suffix}.pdf"
-    storage().put(archive_key(relative), pdf, "application/pdf", once=True)
+    try:
+        pdf = _render(kind, estate, period, data, payload, archive_no, previous, reason)
+        storage().put(archive_key(relative), pdf, "application/pdf", once=True)
+    except AlreadyStored:  # a file is there: the claim expires and is taken over (new name)
+        raise
+    except Exception:  # nothing stored: the queue's retry may claim this version again
+        release_filing(token)
+        raise
     with _chain_lock():
         tip = Document.select().order_by(Document.id.desc()).first()
         doc = Document(kind=kind.code, estate=estate, period=period, version=version,
