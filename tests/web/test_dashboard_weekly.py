@@ -206,18 +206,20 @@ def test_signing_twice_signs_once(login, in_db, now):
 
 
 def test_the_demo_has_rollups_of_its_past_days_and_last_weeks_draft(in_db, now):
-    from wyapp.dashboard.demo import DEMO_DAYS, create_demo
+    from wyapp.dashboard.demo import create_demo
     from wyapp.dashboard.models import DailyRollup
 
     with in_db():
         estate = home()
         users = {u.username: u for u in User.select()}
         yesterday = estate.today(now) - timedelta(days=1)
-        gf.visit(estate, at=pf.local(estate, yesterday, 9))
+        gf.visit(estate, at=pf.local(estate, yesterday - timedelta(days=4), 9))
+        gf.visit(estate, at=pf.local(estate, yesterday, 9), phone="13700000000")
         create_demo(estate, users, now)
         create_demo(estate, users, now)  # idempotent
         rows = DailyRollup.select().where(DailyRollup.estate == estate)
-        assert rows.count() == DEMO_DAYS
+        # the days since the oldest record, and the two weeks the draft compares
+        assert rows.count() == 14
         assert DailyRollup.get(estate=estate, day=yesterday).visits == 1
         [report] = WeeklyReport.select()
         assert report.week == df.last_week(estate, now) and report.status == "草稿"
