@@ -10,7 +10,7 @@ import pytest
 
 from tests import factories
 from tests.factories import renovation as make
-from tests.web.test_races import Phone, served  # noqa: F401 — the served app fixture
+from tests.web.test_races import Phone
 from wyapp.db import db, utcnow
 from wyapp.models import Estate, Unit
 from wyapp.renovation.models import Renovation
@@ -37,7 +37,7 @@ def _at_once(calls):
         return list(pool.map(run, calls))
 
 
-def test_two_desks_applying_for_one_unit_at_once_make_one(app, served):  # noqa: F811
+def test_two_desks_applying_for_one_unit_at_once_make_one(app, served):
     with app.app_context(), db.connection_context():
         estate = Estate.get()
         factories.user("desk2", roles=("desk",), estates=[estate])
@@ -54,7 +54,7 @@ def test_two_desks_applying_for_one_unit_at_once_make_one(app, served):  # noqa:
         assert Renovation.select().count() == 1
 
 
-def test_the_same_form_sent_twice_at_once_makes_one(app, served):  # noqa: F811
+def test_the_same_form_sent_twice_at_once_makes_one(app, served):
     with app.app_context(), db.connection_context():
         form = _form(Estate.get(), "key-same-form-0003", "甲业主")
     desk = Phone(served, "desk")
