@@ -163,6 +163,7 @@ def scoped(model, *fields):
 def get_or_404(model, record_id, query=None):
     """One row of the current estate; another estate's row is as absent as a missing one."""
     try:
-        return (query or scoped(model)).where(model.id == record_id).get()
+        # `query or …` would run the query (peewee queries have __len__): an empty one is falsy
+        return (scoped(model) if query is None else query).where(model.id == record_id).get()
     except (DoesNotExist, ValueError, TypeError):
         abort(404)
