@@ -223,3 +223,28 @@ def test_the_day_table_exports_to_excel_with_dates_and_numbers(login, in_db, now
     assert last["日期"] == datetime.combine(yesterday, datetime.min.time())
     assert last["访客登记"] == 30 and last["巡更完成率"] == 0.75
     assert login("guard").get("/exports/dashboard_days.xlsx").status_code == 403
+
+
+@pytest.mark.clock
+def test_two_workers_at_once_leave_one_row_per_day(app, in_db, now):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wyapp.db import db
+
+    with in_db():
+        estate = df.aged(home(), now, days=5)
+        gf.visit(estate, at=pf.local(estate, estate.today(now) - timedelta(days=2), 9))
+    start = threading.Barrier(2)
+
+    def worker(_):
+        with app.app_context(), db.connection_context():
+            start.wait()
+            return refresh(now)
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(worker, range(2)))
+    assert all(n <= 5 for n in done) and max(done) == 5
+    with in_db():
+        rows = DailyRollup.select().where(DailyRollup.estate == estate)
+        assert rows.count() == 5
+        assert sum(r.visits for r in rows) == 1
