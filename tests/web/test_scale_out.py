@@ -138,6 +138,39 @@ def cluster():
         server.stop()
 
 
+class RobotServer:
+    """A group robot (企业微信's answer) on 127.0.0.1 recording every message posted to it."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                body = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = (f"http://127.0.0.1:{self.server.server_address[1]}"
+                    "/cgi-bin/webhook/send?key=scale-out-test")
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def _wait_healthy(base, seconds=60):
     deadline = time.monotonic() + seconds
     while True:
@@ -259,8 +292,10 @@ def test_two_hosts_two_workers_one_database_one_redis_one_bucket(cluster):
     pdf = manager.get(f"{host_b}/archive/{pdf_id}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
-    # a missed round: ticks on both workers and `wyapp tick` on both hosts alert once
-    _missed_round(cluster)
+    # a missed round: ticks on both workers and `wyapp tick` on both hosts alert once,
+    # and the estate's group robot gets that alert once
+    robot = RobotServer()
+    _missed_round(cluster, robot.url)
     ticks = [subprocess.Popen([sys.executable, "-c", "from wyapp.tasks import tick\n"
                                "for _ in range(4): tick()"], env=cluster.env(dir_w1)),
              *[subprocess.Popen([sys.executable, "-m", "wyapp", "tick"], env=cluster.env(d),
@@ -272,12 +307,21 @@ def test_two_hosts_two_workers_one_database_one_redis_one_bucket(cluster):
     leads = _one(cluster, "SELECT count(DISTINCT ur.user_id) FROM user_role ur "
                           "WHERE ur.role IN ('supervisor', 'manager')")[0]
     assert alerts == (leads, leads) and leads >= 2
+    deadline = time.monotonic() + 30
+    while not any("扩容测试路线" in body for body in robot.received):
+        assert time.monotonic() < deadline, "the robot got no message"
+        time.sleep(0.3)
+    time.sleep(1)  # a second sender, if there were one, would have posted by now
+    robot.close()
+    assert sum("扩容测试路线" in body for body in robot.received) == 1
 
 
-def _missed_round(cluster):
-    """A fixed-time schedule whose only window ended 30 minutes ago, nothing scanned; the
-    archive's hourly sweep marked done (the tick would otherwise queue a week of PDFs)."""
+def _missed_round(cluster, robot_url):
+    """A fixed-time schedule whose only window ended 30 minutes ago, nothing scanned; a
+    group robot forwarding missed rounds; the archive's hourly sweep marked done (the tick
+    would otherwise queue a week of PDFs)."""
     from wyapp import create_app
+    from wyapp.alerts.models import Robot
     from wyapp.archive.models import SweepMark
     from wyapp.db import db, utcnow
     from wyapp.models import Estate
@@ -298,6 +342,8 @@ def _missed_round(cluster):
             Schedule.create(estate=estate, route=route, name="扩容测试计划",
                             start_times=f"{opened:%H:%M}", window_minutes=20,
                             valid_from=now - timedelta(hours=2))
+            Robot.create(estate=estate, name="扩容测试群", kind="wecom", webhook=robot_url,
+                         message_format="text", kinds="patrol_missed")
             SweepMark.insert(name="archive", at=now).on_conflict(
                 conflict_target=[SweepMark.name], update={SweepMark.at: now}).execute()
     finally:
