@@ -136,3 +136,16 @@ def test_inspection_sheet_tap_targets(phone_login, live_server, app):
     page.get_by_role("button", name="提交日检记录").wait_for()
     screenshot(page, "tap-sheet")
     assert small_targets(page) == []
+
+
+def test_estate_switch_is_44px(phone_login, app):
+    """A guard who works in two estates switches in the header: the select is a full tap."""
+    from tests import factories
+    from wyapp.models import User, UserEstate
+    with app.app_context(), db.connection_context():
+        UserEstate.create(user=User.get(User.username == "guard"),
+                          estate=factories.estate("第二小区", buildings=1))
+    page = phone_login("guard")
+    box = page.locator("#estate-switch").bounding_box()
+    assert box["height"] >= MIN and box["width"] >= MIN
+    assert small_targets(page) == []
