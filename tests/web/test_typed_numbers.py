@@ -1,6 +1,7 @@
 """Numbers as an office types them (issue 15, "everyday input read wrongly"): a thousands
 separator is read as thousands, a decimal comma only where unambiguous, anything else is
 refused with a message — never silently another number. On SQLite and on PostgreSQL."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -91,3 +92,43 @@ def test_a_meter_reading_that_cannot_be_read_is_refused(app, in_db, login):
     with in_db():
         assert not MeterReading.select().where(MeterReading.meter == meter).exists()
         assert Meter.get_by_id(meter.id).multiplier == 1
+
+
+def test_numbers_past_their_columns_are_refused_beside_the_field(app, in_db, login):
+    """Meter multiplier 10^8 (NUMERIC(10,2)) and a consumption of 10^12 or more
+    (NUMERIC(14,2)) were a 500 on PostgreSQL: a Chinese message, nothing stored, on both."""
+    client = login("supervisor")
+    response = client.post("/inspection/meters/new", data={
+        "kind": "电", "name": "超大倍率表", "unit": "0", "multiplier": "100000000"})
+    assert response.status_code < 500 and "数字太大" in response.text
+    assert 'value="超大倍率表"' in response.text
+    with in_db():
+        assert not Meter.select().where(Meter.name == "超大倍率表").exists()
+        estate = Estate.get(name="示范花园")
+        month = estate.today(utcnow()).replace(day=1)
+        before = (month - timedelta(days=1)).replace(day=1)
+        meter = factory.meter(estate, "大倍率电表", "电", 9_999_999, readings=[(before, "0")])
+    too_much = login("engineer").post(f"/inspection/meters/{meter.id}", data={
+        "month": f"{month:%Y-%m}", "value": "200,000", "note": "核对过"})
+    assert too_much.status_code < 500 and "数字太大" in too_much.text
+    with in_db():
+        assert MeterReading.select().where(MeterReading.meter == meter).count() == 1
+
+
+@pytest.mark.parametrize(("period", "shift"), [("0001-01-01", "白班"), ("9999-12-31", "白班"),
+                                               ("٢٠٢٦-٠٦-١٥", "白班"), (None, "白班白班白班"),
+                                               (None, "x" * 40)])
+def test_a_plan_starts_only_its_own_slots(app, in_db, login, period, shift):
+    """/inspection/plans/<id>/start stored a draft for any shift text and any period (year
+    0001); only the plan's real slots are taken."""
+    from wyapp.inspection.models import Plan, Sheet
+    with in_db():
+        estate = Estate.get(name="示范花园")
+        plan = factory.plan_for(estate, "PD-01")
+        period = period or estate.today(utcnow()).isoformat()
+    response = login("engineer").post(f"/inspection/plans/{plan.id}/start",
+                                      data={"period": period, "shift": shift})
+    assert response.status_code == 400
+    with in_db():
+        assert not Sheet.select().where(Sheet.plan == plan).exists()
+        assert Plan.get_by_id(plan.id).active
