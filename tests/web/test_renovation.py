@@ -407,3 +407,24 @@ def test_a_step_by_htmx_answers_the_page_block(client, login, in_db):
     again = client.post(f"/renovation/{renovation.id}/decide", headers={"HX-Request": "true"},
                         data={"decision": "通过"})
     assert again.status_code == 200 and "不能办理这一步" in again.text
+
+
+def test_an_extension_refused_keeps_the_end_date(client, login, in_db, now):
+    with in_db():
+        renovation = make.approved()
+        end = renovation.end_date
+    login("desk")
+    early = client.post(f"/renovation/{renovation.id}/extend",
+                        data={"new_end": end.isoformat(), "reason": "再干几天"})
+    assert early.status_code == 422 and "新的完工日期要晚于" in early.text
+    assert client.post(f"/renovation/{renovation.id}/extend", data={
+        "new_end": (end + timedelta(days=3)).isoformat(), "reason": "再干几天"}).status_code == 302
+    with in_db():
+        extension = Extension.get()
+    assert client.post(f"/renovation/extensions/{extension.id}/refuse").status_code == 403
+    login("manager")
+    assert client.post(f"/renovation/extensions/{extension.id}/refuse").status_code == 302
+    assert client.post(f"/renovation/extensions/{extension.id}/approve").status_code == 422
+    with in_db():
+        assert Extension.get().status == "已驳回" and make.reload(renovation).end_date == end
+    assert "延期驳回" in client.get(f"/renovation/{renovation.id}").text

@@ -203,7 +203,8 @@ def public_permit_label():
     token = (request.view_args or {}).get("token", "")
     label = Label.get_or_none(Label.token == token[:64], Label.kind == flow.PERMIT,
                               Label.retired_at.is_null())
-    renovation = label and Renovation.get_or_none(Renovation.id == label.target_id)
+    renovation = label and Renovation.get_or_none(Renovation.id == label.target_id,
+                                                  Renovation.estate == label.estate_id)
     return _public(renovation) if renovation else None
 
 
