@@ -196,3 +196,34 @@ def test_what_the_database_refuses_is_a_chinese_422_not_a_500(app, client):
             assert Building.select().count() > 0  # the connection still works
     else:
         assert stored.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/c/%00x", "/service/orders?q=%00", "/gate/?q=a%00b",
+                                  "/inspection/equipment?q=%00"])
+def test_a_nul_byte_anywhere_is_refused_in_chinese(login, path):
+    """PostgreSQL cannot store U+0000 (a 500 there): refused before any view, on both."""
+    response = login("supervisor").get(path)
+    assert response.status_code == 400 and "空字符" in response.text
+
+
+def test_a_file_sent_where_text_is_expected_reads_as_nothing_typed(app, login, client):
+    """A multipart file part in a text field was a 500 on ten forms: it reads as empty and
+    the form says what is missing, in Chinese."""
+    import io
+
+    def upload():
+        return (io.BytesIO("文本".encode()), "x.txt")
+    answer = client.post("/login", data={"username": upload(), "password": upload()},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 200 and "请输入用户名" in answer.text
+    supervisor = login("supervisor")
+    for path, field, message in [("/patrol/checkpoints/new", "name", "请填写巡更点名称"),
+                                 ("/patrol/routes", "name", "请填写路线名称"),
+                                 ("/patrol/incidents/new", "text", "请写明发现的情况")]:
+        response = supervisor.post(path, data={field: upload()},
+                                   content_type="multipart/form-data")
+        assert response.status_code < 500 and message in response.text, path
+    me = login("desk").post("/me", data={"current": upload(), "new": upload(),
+                                         "confirm": upload()},
+                            content_type="multipart/form-data")
+    assert me.status_code < 500 and "请输入当前密码" in me.text
