@@ -43,7 +43,32 @@ class DailyRollup(BaseModel):
     estate = ForeignKeyField(Estate, on_delete="CASCADE", index=False)
     day = DateField()
     computed_at = DateTimeField(default=utcnow)
-    locals().update({name: IntegerField(default=0) for name, _ in FIGURES})
+    rounds = IntegerField(default=0)  # 巡更任务
+    rounds_done = IntegerField(default=0)  # 已完成
+    rounds_partial = IntegerField(default=0)  # 部分完成
+    rounds_missed = IntegerField(default=0)  # 漏巡
+    points_done = IntegerField(default=0)  # 已巡点次
+    points_total = IntegerField(default=0)  # 应巡点次
+    scans_flagged = IntegerField(default=0)  # 异常打卡
+    incidents = IntegerField(default=0)  # 巡更异常
+    sheets_due = IntegerField(default=0)  # 应检表
+    sheets_done = IntegerField(default=0)  # 已检表
+    sheets_overdue = IntegerField(default=0)  # 超时未检
+    abnormal_items = IntegerField(default=0)  # 异常项
+    orders_opened = IntegerField(default=0)  # 新报修
+    orders_completed = IntegerField(default=0)  # 完工
+    orders_on_time = IntegerField(default=0)  # 按时完工
+    orders_overdue = IntegerField(default=0)  # 超时未完工
+    complaints_received = IntegerField(default=0)  # 新投诉
+    complaints_closed = IntegerField(default=0)  # 投诉关闭
+    complaints_overdue = IntegerField(default=0)  # 超时未回复
+    complaints_major = IntegerField(default=0)  # 重大投诉
+    followups = IntegerField(default=0)  # 回访
+    followups_satisfied = IntegerField(default=0)  # 回访满意
+    visits = IntegerField(default=0)  # 访客登记
+    vehicles = IntegerField(default=0)  # 车辆进场
+    slips_released = IntegerField(default=0)  # 放行条
+    watch_hits = IntegerField(default=0)  # 关注名单命中
 
     class Meta:
         indexes = ((("estate", "day"), True),)
@@ -110,4 +135,14 @@ class PlanItem(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-MIGRATIONS = MigrationGroup("dashboard", [DailyRollup, RollupMark, WeeklyReport, PlanItem])
+# The tick's "which days are computed since" reads every estate's rows of recent days.
+DailyRollup.add_index(DailyRollup.index(DailyRollup.day, name="daily_rollup_day"))
+
+
+def _scale_indexes(migrator):
+    """0002_scale_indexes: the index of rollups by day (issue 23)."""
+    DailyRollup._schema.create_indexes(safe=True)
+
+
+MIGRATIONS = MigrationGroup("dashboard", [DailyRollup, RollupMark, WeeklyReport, PlanItem],
+                            [("0002_scale_indexes", _scale_indexes)])
