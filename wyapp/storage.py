@@ -160,8 +160,14 @@ class LocalStorage:
         self.path(key).unlink(missing_ok=True)
 
     def keys(self, prefix=""):
-        """Every key under `prefix` (e.g. "photos/"), sorted; temporary files skipped."""
-        base = self.root / prefix.rstrip("/") if prefix else self.root
+        """Every key under `prefix` (e.g. "photos/"), sorted by area; temporary files skipped. Only
+        the store's areas are listed: the database, queue and secret beside them are not."""
+        if not prefix or "/" not in prefix and not prefix.endswith(AREAS):
+            for area in AREAS:
+                if area.startswith(prefix):
+                    yield from self.keys(f"{area}/")
+            return
+        base = self.root / prefix.rstrip("/")
         start = base if base.is_dir() else base.parent
         if not start.is_dir():
             return
