@@ -441,9 +441,24 @@ def _add_sessions_and_throttle_lock(migrator):
         run(migrator.alter_column_type("login_throttle", "username", CharField(max_length=80)))
 
 
+# A person's notifications in an estate, newest first, and the unread badge every page shows
+# (partial: only the unread rows), however many years of them there are (issue 23).
+Notification.add_index(Notification.index(Notification.user, Notification.estate,
+                                          Notification.created_at, name="notification_user_list"))
+Notification.add_index(Notification.index(Notification.user, Notification.estate,
+                                          where=Notification.read_at.is_null(),
+                                          name="notification_unread"))
+
+
+def _scale_indexes(migrator):
+    """0003_scale_indexes: the notification indexes above."""
+    Notification._schema.create_indexes(safe=True)
+
+
 CORE = MigrationGroup("core", [Estate, Building, Unit, User, UserRole, UserEstate,
                                LoginThrottle, UserSession, Notification],
-                      [("0002_sessions", _add_sessions_and_throttle_lock)])
+                      [("0002_sessions", _add_sessions_and_throttle_lock),
+                       ("0003_scale_indexes", _scale_indexes)])
 
 
 def record_number(prefix, record_id):

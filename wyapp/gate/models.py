@@ -184,6 +184,25 @@ def _plate_on_site_once(migrator):
     VehicleEntry._schema.create_indexes(safe=True)
 
 
+# Reads by estate and time (a day's log, a report's range) and the two that every page or
+# job asks: who is still on site (the shell's badge, the on-site list: partial, so it holds
+# only the few rows not yet out) and what the purge has still to blank (partial too).
+for _model in (Visit, VehicleEntry):
+    _table = _model._meta.table_name
+    _model.add_index(_model.index(_model.estate, _model.time_in, name=f"{_table}_estate_time_in"))
+    _model.add_index(_model.index(_model.estate, _model.time_in, where=_model.time_out.is_null(),
+                                  name=f"{_table}_on_site"))
+    _model.add_index(_model.index(_model.estate, _model.time_in,
+                                  where=_model.purged_at.is_null(), name=f"{_table}_unpurged"))
+
+
+def _scale_indexes(migrator):
+    """0003_scale_indexes: the estate-and-time and on-site indexes above (issue 23)."""
+    for model in (Visit, VehicleEntry):
+        model._schema.create_indexes(safe=True)
+
+
 MIGRATIONS = MigrationGroup("gate", [GateSettings, Invitation, Visit, VehicleEntry,
                                      ReleaseSlip, SlipItem, WatchEntry, PurgeRun],
-                            [("0002_plate_on_site_once", _plate_on_site_once)])
+                            [("0002_plate_on_site_once", _plate_on_site_once),
+                             ("0003_scale_indexes", _scale_indexes)])

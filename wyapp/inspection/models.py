@@ -285,4 +285,15 @@ def _one_open_shift(migrator):
     DutyShift._schema.create_indexes(safe=True)
 
 
-MIGRATIONS = MigrationGroup("inspection", MODELS, [("0002_one_open_shift", _one_open_shift)])
+# Sheets handed in by estate, state and time (the day's record, the rollups; issue 23).
+Sheet.add_index(Sheet.index(Sheet.estate, Sheet.status, Sheet.submitted_at,
+                            name="sheet_estate_status_submitted"))
+
+
+def _scale_indexes(migrator):
+    """0003_scale_indexes: the sheet index above."""
+    Sheet._schema.create_indexes(safe=True)
+
+
+MIGRATIONS = MigrationGroup("inspection", MODELS, [("0002_one_open_shift", _one_open_shift),
+                                                   ("0003_scale_indexes", _scale_indexes)])

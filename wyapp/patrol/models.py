@@ -271,6 +271,17 @@ def _lean_scan_indexes(migrator):
               migrator.add_index("scan", ("round_id", "checkpoint_id", "scanned_at")))
 
 
+# Incidents by estate and status (the open badge) and by estate and time (a day, a month).
+Incident.add_index(Incident.index(Incident.estate, Incident.status, name="incident_estate_status"))
+Incident.add_index(Incident.index(Incident.estate, Incident.created_at,
+                                  name="incident_estate_created"))
+
+
+def _scale_indexes(migrator):
+    """0006_scale_indexes: the incident indexes above (issue 23)."""
+    Incident._schema.create_indexes(safe=True)
+
+
 def _add_patrol_settings(migrator):
     migrator.database.create_tables([PatrolSettings], safe=True)
 
@@ -281,4 +292,5 @@ PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, Sched
                         [("0002_structure_version", _add_structure_version),
                          ("0003_scan_marks_index", _add_scan_marks_index),
                          ("0004_lean_scan_indexes", _lean_scan_indexes),
-                         ("0005_patrol_settings", _add_patrol_settings)])
+                         ("0005_patrol_settings", _add_patrol_settings),
+                         ("0006_scale_indexes", _scale_indexes)])
