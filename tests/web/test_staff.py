@@ -131,7 +131,7 @@ def test_leave_over_the_threshold_needs_supervisor_then_manager(client, login, i
         assert told.user.username == "supervisor" and told.title.endswith("4 个班次")
     login("guard")
     assert "已批准" in client.get(leave_url).text
-    assert "请假（病假）" in client.get("/staff/").text
+    assert "请假（病假）" in client.get(f"/staff/?month={start:%Y-%m}").text
     login("supervisor")
     page = client.get("/staff/gaps")
     assert page.status_code == 200 and "张保安 请假（病假）" in page.text

@@ -35,8 +35,8 @@ def _plan_a_session(client, login, in_db, now, starts_before=10, minutes=60):
     assert page.status_code == 200 and "添加培训场次" in page.text
     posted = client.post(f"/staff/training?month={local:%Y-%m}", data={
         "topic": "消防器材使用", "trainer": ids["supervisor"], "day": f"{local:%Y-%m-%d}",
-        "starts": f"{local:%H:%M}", "ends": f"{end:%H:%M}" if end.date() == local.date()
-        else "23:59", "place": "物业中心会议室", "attendees": [ids["guard"], ids["engineer"]]})
+        "starts": f"{local:%H:%M}", "ends": f"{end:%H:%M}",  # past midnight: the next day
+        "place": "物业中心会议室", "attendees": [ids["guard"], ids["engineer"]]})
     assert posted.status_code == 302, posted.text
     with in_db():
         plan = TrainingPlan.get()

@@ -1,7 +1,7 @@
 """Demo staff data for 示范花园: shifts, last and this month's rosters of the four teams,
 leave in every state, last month's approved evaluations, this month's approved training plan
 (one session running at `now`), last week's 例会 with action items."""
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from ..db import db
 from .evaluations import add_reward, approve_evaluation, draft_month, score
@@ -86,7 +86,7 @@ def _evaluations(estate, users, first, now):
 
 def _training(estate, users, now):
     local = estate.local(now).replace(second=0, microsecond=0) - timedelta(minutes=30)
-    ends = min(local + timedelta(hours=2), datetime.combine(local.date(), time(23, 59)))
+    ends = local + timedelta(hours=2)  # past midnight: the next day
     first = local.date().replace(day=1)
     attendees = [users[n] for n in ("guard", "gate", "engineer", "desk")]
     add_session(estate, first, {"topic": "消防器材使用与初起火灾扑救",

@@ -39,7 +39,8 @@ def month_plan(estate, first, create=False):
 
 def add_session(estate, first, values, user):
     """A session in the month's plan (made when missing): topic, trainer (User), day (local
-    date in the month), starts/ends (HH:MM, the same day), place, attendees ([User]).
+    date in the month), starts/ends (HH:MM; an end before the start is on the next day),
+    place, attendees ([User]).
     Only while the plan is a 草稿. Raises DomainError beside the field at fault."""
     if not user.has_role(*LEADS):
         raise NotAllowed("只有主管和经理可以制定培训计划。")
@@ -48,8 +49,10 @@ def add_session(estate, first, values, user):
         raise DomainError(f"请选择 {first.year}年{first.month}月 的日期。", "day")
     starts = datetime.combine(day, parse_hhmm(values["starts"], "starts"))
     ends = datetime.combine(day, parse_hhmm(values["ends"], "ends"))
-    if ends <= starts:
+    if ends == starts:
         raise DomainError("结束时间应晚于开始时间。", "ends")
+    if ends < starts:  # a session for the night shift, e.g. 23:00–01:00, ends the next day
+        ends += timedelta(days=1)
     if not values["attendees"]:
         raise DomainError("请至少选择一名参加人员。", "attendees")
     with db.atomic():
