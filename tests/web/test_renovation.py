@@ -428,3 +428,18 @@ def test_an_extension_refused_keeps_the_end_date(client, login, in_db, now):
     with in_db():
         assert Extension.get().status == "已驳回" and make.reload(renovation).end_date == end
     assert "延期驳回" in client.get(f"/renovation/{renovation.id}").text
+
+
+def test_the_indexes_step_migrates_a_database_made_with_the_first_baseline(any_db_url, make_app):
+    from wyapp.cli import migration_groups
+    from wyapp.db import SchemaMigration, db, migrate
+    app = make_app(any_db_url)
+    with app.app_context(), db.connection_context():
+        for name in ("renovation_violation_status", "renovation_step_at"):
+            db.execute_sql(f'DROP INDEX "{name}"')
+        SchemaMigration.delete().where(
+            SchemaMigration.name == "renovation:0002_open_row_indexes").execute()
+        assert "renovation:0002_open_row_indexes" in migrate(migration_groups())
+        indexes = {i.name for t in ("renovation_violation", "renovation_step")
+                   for i in db.get_indexes(t)}
+        assert {"renovation_violation_status", "renovation_step_at"} <= indexes
