@@ -161,6 +161,9 @@ def test_the_trends_are_svg_with_each_point_as_text_read_from_the_rollup(login, 
     block = client.get("/dashboard/?range=30", headers={"HX-Request": "true"})
     assert "<html" not in block.text and 'id="trends"' in block.text
     assert "HX-Request" in block.headers["Vary"]
+    back = client.get("/dashboard/?range=30", headers={"HX-Request": "true",
+                                                        "HX-History-Restore-Request": "true"})
+    assert "<html" in back.text and "今日" in back.text  # the Back button: the whole page
 
 
 def test_a_day_without_a_row_is_a_gap_not_a_zero(login, in_db, now):

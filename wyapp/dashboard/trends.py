@@ -3,9 +3,10 @@ plus today's live figures where the page shows today."""
 from datetime import timedelta
 
 from ..service.models import COMPLAINT_OPEN, ORDER_OPEN, Complaint, WorkOrder
+from . import figures
 from .charts import line_chart
 from .figures import day_figures
-from .models import DailyRollup, percent
+from .models import FIGURES, DailyRollup, percent
 
 RANGES = (7, 30)
 
@@ -52,6 +53,17 @@ def trend(estate, today, span):
     """Charts of the `span` ended days before `today` (estate-local dates)."""
     days, rows = rollups(estate, today - timedelta(days=span), today - timedelta(days=1))
     return days, rows, charts(days, rows)
+
+
+def page(estate, user, now, span, with_today=True):
+    """What the dashboard shows `user` at `now` (naive UTC): today's figures (live; left out
+    when only the trends are redrawn), the charts of the last `span` ended days and their
+    day table (newest first)."""
+    today = estate.today(now)
+    days, rows, drawn = trend(estate, today, span)
+    return {"today_groups": figures.today(estate, user, now) if with_today else None,
+            "span": span, "charts": drawn, "day": today, "figures": FIGURES,
+            "day_rows": list(zip(days, rows, strict=True))[::-1]}
 
 
 # ── the company view ──

@@ -8,7 +8,6 @@ from ..guards import needs_estate
 from ..inputs import id_arg
 from ..web import render
 from . import figures, trends
-from .models import FIGURES
 
 bp = needs_estate(Blueprint("dashboard", __name__, url_prefix="/dashboard"))
 BOSS = ("supervisor", "manager", "admin")
@@ -31,14 +30,13 @@ def index():
         session["estate_id"], g.estate = chosen.id, chosen
         return redirect(url_for("dashboard.index", range=request.args.get("range", "7")))
     span = 30 if request.args.get("range") == "30" else 7
-    estate, now = current_estate(), utcnow()
-    today = estate.today(now)
-    days, rows, charts = trends.trend(estate, today, span)
-    partial = request.htmx and not request.htmx.boosted  # the range switch: trends only
-    return render("dashboard/index.html", "trends", today_groups=None if partial else
-                  figures.today(estate, current_user, now), span=span, charts=charts,
-        day_rows=list(zip(days, rows, strict=True))[::-1],
-        figures=FIGURES, day=today, company=several_estates(current_user))
+    # the range switch gets the trends only; the Back button's history restore (htmx sends
+    # HX-Request with it too) gets the whole page
+    restore = request.headers.get("HX-History-Restore-Request") == "true"
+    whole = restore or not request.htmx or request.htmx.boosted
+    context = trends.page(current_estate(), current_user, utcnow(), span, with_today=whole)
+    return render("dashboard/index.html", None if restore else "trends", **context,
+                  company=several_estates(current_user))
 
 
 @bp.route("/company")
