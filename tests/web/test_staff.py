@@ -187,3 +187,24 @@ def test_leave_of_another_estate_or_person_is_not_found(client, login, in_db, no
     assert client.post(f"/staff/leave/{far.id}/approve").status_code == 404
     login("guard")
     assert client.get(f"/staff/leave/{mine.id}").status_code == 404
+
+
+def test_a_week_rostered_in_one_go(client, login, in_db, now):
+    login("supervisor")
+    with in_db():
+        estate = _estate()
+        day = records.shift(estate, "白班", "08:00", "20:00")
+        guard_id = records.staff("guard").id
+        today = estate.today(now)
+        records.entry(estate, records.staff("guard"), today + timedelta(days=2), day)
+    url = f"/staff/roster?team=秩序维护&month={today:%Y-%m}"
+    posted = client.post(url, data={"day": today.isoformat(), "shift": day.id, "user": guard_id,
+                                    "until": (today + timedelta(days=6)).isoformat()})
+    assert posted.status_code == 302
+    assert "白班 6 天" in client.get(posted.headers["Location"]).text  # one was there already
+    backwards = client.post(url, data={"day": today.isoformat(), "shift": day.id,
+                                       "user": guard_id,
+                                       "until": (today - timedelta(days=1)).isoformat()})
+    assert backwards.status_code == 422 and "结束日期不能早于开始日期" in backwards.text
+    with in_db():
+        assert RosterEntry.select().count() == 7

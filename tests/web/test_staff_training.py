@@ -57,6 +57,7 @@ def test_sign_in_by_qr_during_the_session_and_not_after(client, login, in_db, no
     assert trainer_page.status_code == 200 and "签到二维码" in trainer_page.text
     assert "aria-label=\"签到二维码\"" in trainer_page.text and "未签到" in trainer_page.text
     login("guard")
+    assert "<h3>培训</h3>" in client.get("/").text  # on the attendee's home
     shown = client.get(qr)
     assert shown.status_code == 200 and "消防器材使用" in shown.text and ">签到<" in shown.text
     signed = client.post(qr)

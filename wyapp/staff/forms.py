@@ -39,8 +39,10 @@ class ShiftForm(CreateOnce, BaseForm):
 
 
 class EntryForm(ChoiceMessages):
-    """One person on one shift of one day (the roster page)."""
+    """One person on one shift of a day, or of every day up to `until` (the roster page)."""
     day = day_field("日期")
+    until = StringField("至（可选，连续排班）", [Optional(), at_most(10), cleaned(
+        lambda v: require_day(v, None, "请填写日期，如 2026-03-10。"))], filters=[_day_text])
     shift = SelectField("班次", coerce=record_id, validators=[InputRequired("请选择班次。")],
                         validate_choice=True)
     user = person("人员")

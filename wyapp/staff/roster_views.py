@@ -16,6 +16,7 @@ from .forms import EntryForm, ReplacementForm, ShiftForm
 from .models import TEAMS, RosterEntry, Shift
 from .rosters import (
     ROSTERABLE,
+    add_entries,
     add_entry,
     assign_replacement,
     copy_last_month,
@@ -73,12 +74,18 @@ def roster():
     if form.validate_on_submit():
         try:
             shift = get_or_404(Shift, form.shift.data)
-            add_entry(estate, team, form.day.data, shift,
-                      User.get_by_id(form.user.data))
+            person = User.get_by_id(form.user.data)
+            if form.until.data:
+                made = add_entries(estate, team, form.day.data, form.until.data, shift, person)
+                message = f"已排班：{form.day.data:%m-%d} 至 {form.until.data:%m-%d} " \
+                          f"{shift.name} {made} 天。"
+            else:
+                add_entry(estate, team, form.day.data, shift, person)
+                message = f"已排班：{form.day.data:%m-%d} {shift.name}。"
         except DomainError as error:
             show_error(form, error, default="user")
         else:
-            flash(f"已排班：{form.day.data:%m-%d} {shift.name}。", "success")
+            flash(message, "success")
             return redirect(url_for("staff.roster", team=team, month=f"{first:%Y-%m}"))
     if form.errors:
         status = 422

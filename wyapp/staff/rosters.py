@@ -87,6 +87,26 @@ def add_entry(estate, team, day, shift, user, covers=None):
         raise DomainError(f"{user.display_name} {day:%m-%d} 已排{shift.name}。", "user") from None
 
 
+def add_entries(estate, team, first_day, last_day, shift, user):
+    """`user` on `shift` of every local day first_day..last_day (at most 31 days) for `team`;
+    days already rostered so are skipped. Returns how many entries were made. Raises
+    DomainError when the range is backwards or too long, or as add_entry does."""
+    if last_day < first_day:
+        raise DomainError("结束日期不能早于开始日期。", "until")
+    if (last_day - first_day).days >= 31:
+        raise DomainError("一次最多排 31 天。", "until")
+    made = 0
+    for n in range((last_day - first_day).days + 1):
+        try:
+            add_entry(estate, team, first_day + timedelta(days=n), shift, user)
+        except DomainError as error:
+            if error.field != "user" or "已排" not in error.message:
+                raise
+        else:
+            made += 1
+    return made
+
+
 def remove_entry(estate, entry_id):
     """Take an entry (and the replacements covering it) off the roster."""
     return RosterEntry.delete().where(RosterEntry.id == entry_id,

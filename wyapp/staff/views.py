@@ -14,6 +14,7 @@ from ..web import render
 from .leave import waiting_for_me
 from .models import ActionItem, Leave, Meeting
 from .rosters import first_of, gaps, month_days, my_roster
+from .training import my_sessions
 
 bp = needs_estate(Blueprint("staff", __name__, url_prefix="/staff"))
 
@@ -45,15 +46,17 @@ def _lead():
 
 def duty_panel(user, estate):
     """Home panel of everyone: my shifts today and tomorrow (each with leave if any), my
-    open action items from 例会, and for a lead the leave waiting for them and the gaps."""
+    training sessions of the next two days, my open action items from 例会, and for a lead
+    the leave waiting for them and the gaps."""
     now = utcnow()
     today = estate.today(now)
     lead = user.has_role(*LEADS)
     actions = (ActionItem.select(ActionItem, Meeting).join(Meeting)
                .where(Meeting.estate == estate, ActionItem.owner == user,
                       ActionItem.done_at.is_null()).order_by(ActionItem.due_on))
+    soon = [s for s in my_sessions(estate, user, now) if s.starts_at < now + timedelta(days=2)]
     return {"entries": my_roster(estate, user, today, today + timedelta(days=1)),
-            "today": today, "actions": list(actions),
+            "today": today, "actions": list(actions), "training": soon,
             "waiting": len(waiting_for_me(estate, user)) if lead else 0,
             "gaps": len(gaps(estate, now, now + timedelta(days=7))) if lead else 0}
 
