@@ -15,7 +15,16 @@ from ..features import DocumentKind
 from ..models import User, record_number
 from .applications import hours_text
 from .flow import deducted, refund_due
-from .models import CLOSED, Deduction, Inspection, Renovation, RenovationSettings, Step, Violation
+from .models import (
+    CLOSED,
+    UNDER_WAY,
+    Deduction,
+    Inspection,
+    Renovation,
+    RenovationSettings,
+    Step,
+    Violation,
+)
 
 RECHECK = timedelta(days=30)
 KEY = "ZX"  # the archive's key of a renovation: "ZX-3" (internal; people read ZX000003)
@@ -33,7 +42,7 @@ def permit_facts(renovation):
             "start": f"{renovation.planned_start:%Y-%m-%d}",
             "end": f"{renovation.end_date:%Y-%m-%d}", "company": renovation.company,
             "licence_no": renovation.licence_no, "state": renovation.state,
-            "valid": renovation.is_open() and renovation.status != "待审核",
+            "valid": renovation.status in UNDER_WAY,
             "conditions": renovation.conditions,
             "office_phone": settings.office_phone or "请咨询物业服务中心"}
 
