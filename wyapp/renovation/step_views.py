@@ -13,6 +13,7 @@ from .views import attempt, bp, page
 
 
 def done(renovation, message):
+    """After a step: htmx gets the page block as it is now; a plain POST a redirect."""
     if request.htmx:
         return page(get_or_404(Renovation, renovation.id))
     flash(message, "success")
@@ -20,6 +21,7 @@ def done(renovation, message):
 
 
 def again(renovation, name, form):
+    """A refused step: the page with `form` (its errors) under `name`; 422 without htmx."""
     return page(get_or_404(Renovation, renovation.id), 200 if request.htmx else 422,
                 **{name: form})
 
