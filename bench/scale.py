@@ -130,8 +130,14 @@ class Bench:
         from wyapp.archive.models import Document
         from wyapp.dashboard.models import DailyRollup
         from wyapp.gate.models import VehicleEntry, Visit
-        from wyapp.inspection.models import (ChecklistItem, Meter, MeterReading, Plan, Sheet,
-                                             SheetAnswer)
+        from wyapp.inspection.models import (
+            ChecklistItem,
+            Meter,
+            MeterReading,
+            Plan,
+            Sheet,
+            SheetAnswer,
+        )
         from wyapp.models import Estate, Notification, Unit, User
         from wyapp.patrol.models import Checkpoint, Round, Scan, Schedule
         from wyapp.service.models import Complaint, ComplaintStep, WorkOrder, WorkOrderStep
@@ -405,7 +411,7 @@ class Bench:
         out.write(f"\n=== {name}: {len(seen)} statements, {len(explained)} reads\n")
         for sql, _, lines, tables in explained:
             mark = f"  FULL READ of {', '.join(tables)}" if tables else ""
-            out.write(f"-- {sql}\n   " + "\n   ".join(lines) + f"\n{mark}\n" * bool(mark))
+            out.write(f"-- {sql}\n   " + "\n   ".join(lines) + "\n" + (f"{mark}\n" if mark else ""))
             if tables:
                 flagged.setdefault(name, []).extend(tables)
 

@@ -295,5 +295,16 @@ def _scale_indexes(migrator):
     Sheet._schema.create_indexes(safe=True)
 
 
+# The rollup's "handed in since" across estates (a late sheet recomputes its day).
+Sheet.add_index(Sheet.index(Sheet.submitted_at, name="sheet_submitted_at"))
+
+
+def _sheet_submitted_index(migrator):
+    """0004_sheet_submitted_index: the index above."""
+    Sheet._schema.create_indexes(safe=True)
+
+
 MIGRATIONS = MigrationGroup("inspection", MODELS, [("0002_one_open_shift", _one_open_shift),
-                                                   ("0003_scale_indexes", _scale_indexes)])
+                                                   ("0003_scale_indexes", _scale_indexes),
+                                                   ("0004_sheet_submitted_index",
+                                                    _sheet_submitted_index)])
