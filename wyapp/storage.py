@@ -36,7 +36,9 @@ NO_CONDITIONAL_PUT = ("NotImplemented", "501", "InvalidArgument", "InvalidReques
 
 
 class StorageError(Exception):
-    """A store refused or failed an operation; the message says which key."""
+    """A store refused or failed an operation; the message says which key, `code` the
+    service's error code when it gave one."""
+    code = ""
 
 
 class AlreadyStored(StorageError):
@@ -229,9 +231,7 @@ class S3Storage:
         """Store bytes or a binary file object under `key` with its SHA-256 in the object's
         metadata. Raises AlreadyStored when `once` (always for archive keys) and the object
         exists: checked first, then `If-None-Match: *` closes the race where the service
-        supports it. Returns Stored."""
-        from botocore.exceptions import ClientError
-
+        supports it; StorageError when the service refuses the write. Returns Stored."""
         body = _as_bytes(data)
         digest = hashlib.sha256(body).hexdigest()
         once = once or is_immutable(key)
@@ -250,18 +250,27 @@ class S3Storage:
                 args["ContentMD5"] = base64.b64encode(  # object lock requires an integrity check
                     hashlib.md5(body, usedforsecurity=False).digest()).decode()
         try:
+            self._put(key, args)
+        except StorageError as error:
+            if "IfNoneMatch" not in args or error.code not in NO_CONDITIONAL_PUT:
+                raise
+            args.pop("IfNoneMatch")  # a store without conditional writes: the check above
+            self._put(key, args)     # (and the archive's filing claim) still hold
+            self.conditional_put = False
+        return Stored(key, len(body), digest)
+
+    def _put(self, key, args):
+        from botocore.exceptions import ClientError
+
+        try:
             self.client.put_object(**args)
         except ClientError as error:
             code = self._code(error)
             if code in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
                 raise AlreadyStored(f"文件已存在，不能覆盖：{key}") from error
-            if "IfNoneMatch" in args and code in NO_CONDITIONAL_PUT:  # none on this store:
-                self.conditional_put = False   # the check above (and the filing claim) stay
-                args.pop("IfNoneMatch")
-                self.client.put_object(**args)
-            else:
-                raise StorageError(f"写入对象存储失败：{key}（{code or error}）") from error
-        return Stored(key, len(body), digest)
+            failed = StorageError(f"写入对象存储失败：{key}（{code or error}）")
+            failed.code = code
+            raise failed from error
 
     def _get(self, key):
         from botocore.exceptions import ClientError

@@ -155,3 +155,24 @@ def test_a_racing_second_archive_write_is_refused_by_the_bucket(s3_env, tmp_path
     with pytest.raises(st.AlreadyStored):
         store.put("archive/1/k/2026-06-14-v1.pdf", b"%PDF second")
     assert store.read("archive/1/k/2026-06-14-v1.pdf") == b"%PDF first"
+
+
+def test_a_store_without_conditional_writes_is_written_without_them(s3_env, tmp_path):
+    from botocore.exceptions import ClientError
+
+    bucket = make_bucket(s3_env)
+    store = st.from_config({"DATA_DIR": str(tmp_path), "STORAGE_URL": f"s3://{bucket}",
+                            "STORAGE_ENDPOINT": s3_env})
+    real_put = store.client.put_object
+
+    def old_service(**args):
+        if "IfNoneMatch" in args:
+            raise ClientError({"Error": {"Code": "NotImplemented"}}, "PutObject")
+        return real_put(**args)
+    store.client.put_object = old_service
+    store.put("archive/1/k/a.pdf", b"%PDF a")
+    assert store.conditional_put is False
+    store.put("archive/1/k/b.pdf", b"%PDF b")
+    assert store.read("archive/1/k/b.pdf") == b"%PDF b"
+    with pytest.raises(st.AlreadyStored):
+        store.put("archive/1/k/a.pdf", b"%PDF again")
