@@ -3,6 +3,7 @@ the unit picker; every 完工 round's materials kept across a 返工; one id per
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 from peewee import CharField, DateTimeField, TextField
@@ -310,3 +311,30 @@ def test_appointment_before_now_only_by_minutes(in_db, now):
             create_work_order(estate, source="业主来电", description="x", reported_by=desk,
                               place="大堂", appointment_at=now - timedelta(hours=2), now=now)
         assert refused.value.field == "appointment_at"
+
+
+HOSTILE = ["\x00", "a\x00b", "\ud800", "²", "x" * 5000, "İ" * 40, "%", "_", "1-%", "'; --",
+           "<script>", "9999-12-31T23:59", "0001-01-01T00:00", "2026-02-30T10:00", "1e309"]
+
+
+def _quoted(value):
+    return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_values_never_give_500(login, value):
+    desk = login("desk")
+    for path in ("/service/units", "/service/units/pick"):
+        for headers in ({}, {"HX-Request": "true"}):
+            answer = desk.get(f"{path}?unit={_quoted(value)}", headers=headers)
+            assert answer.status_code in (200, 400), (path, answer.status_code)
+    for name in ("caller_name", "caller_phone", "appointment_at", "unit"):
+        body = "&".join(f"{k}={_quoted(v)}" for k, v in _form(**{name: value}).items())
+        answer = desk.post(NEW, data=body, content_type="application/x-www-form-urlencoded")
+        assert answer.status_code in (302, 400, 422), (name, answer.status_code)
+
+
+def test_unit_search_treats_like_signs_as_text(login):
+    found = login("desk").get("/service/units", query_string={"unit": "1-%"},
+                              headers={"HX-Request": "true"})
+    assert "<button" not in found.text

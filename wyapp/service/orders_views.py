@@ -100,23 +100,29 @@ def new_work_order():
     return render("service/order_new.html", form=form), 422 if form.errors else 200
 
 
+def _unit_picker(block, searched):
+    """The new-order page (or, for htmx, its `block`) with 房号 holding ?unit=…; the
+    matches listed when `searched`."""
+    form = WorkOrderForm(formdata=None)
+    form.unit.data = request.args.get("unit", "")[:60]
+    matches = unit_matches(current_estate(), form.unit.data) if (
+        searched and form.unit.data.strip()) else None
+    return render("service/order_new.html", block, form=form, matches=matches)
+
+
 @bp.route("/units")
 @estate_required
 def unit_search():
     """The unit picker under 房号: the estate's units matching what is typed (?unit=…),
     each a button that fills the field."""
-    typed = request.args.get("unit", "")[:60]
-    return render("service/order_new.html", "unit_matches",
-                  matches=unit_matches(current_estate(), typed) if typed.strip() else None)
+    return _unit_picker("unit_matches", searched=True)
 
 
 @bp.route("/units/pick")
 @estate_required
 def unit_pick():
     """The 房号 field again with the unit tapped in the picker (?unit=1号楼-101) filled in."""
-    form = WorkOrderForm(formdata=None)
-    form.unit.data = request.args.get("unit", "")[:60]
-    return render("service/order_new.html", "unit_field", form=form)
+    return _unit_picker("unit_field", searched=False)
 
 
 def _engineer_choices(form, estate):
