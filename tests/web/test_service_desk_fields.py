@@ -338,3 +338,12 @@ def test_unit_search_treats_like_signs_as_text(login):
     found = login("desk").get("/service/units", query_string={"unit": "1-%"},
                               headers={"HX-Request": "true"})
     assert "<button" not in found.text
+
+
+def test_engineers_home_shows_the_appointment(login, in_db, now):
+    with in_db():
+        order = sf.work_order(status="派单", assignee=sf.staff("engineer"))
+        WorkOrder.update(appointment_at=now.replace(day=16, hour=1, minute=30)).where(
+            WorkOrder.id == order.id).execute()
+    home = login("engineer").get("/").text
+    assert "预约 06-16 09:30 上门" in home
