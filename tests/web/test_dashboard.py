@@ -38,22 +38,23 @@ def test_today_shows_the_figures_of_the_rows_made_here_each_a_link(login, in_db,
     with in_db():
         estate = home()
         today = estate.today(now)
+        midnight = estate.day_bounds(today)[0]
+
+        def at(minutes):  # so early in the estate's day that it is today at every test instant
+            return midnight + timedelta(minutes=minutes)
         point = pf.checkpoint(estate, "东门岗亭")
         route = pf.route(estate, [point], "东门路线")
         pf.schedule(route, times="00:10, 00:20", window=5, valid_from=now - timedelta(days=2))
-        early = pf.local(estate, today, 0, 21)  # the 00:20 round, scanned in time
-        pf.scan(estate, point, early)
+        pf.scan(estate, point, at(21))  # the 00:20 round, scanned in time; 00:10 missed
         inf.plan_for(estate, "DT-01", frequency="每日")
-        sf.work_order(now=now - timedelta(hours=1))
-        sf.work_order(now=now - timedelta(hours=1), due_at=now - timedelta(minutes=5))
-        sf.work_order(now=now - timedelta(hours=2), status="完工",
-                      completed_at=now - timedelta(minutes=10))
-        sf.complaint(now=now - timedelta(hours=1))
+        sf.work_order(now=at(22))
+        sf.work_order(now=at(23), due_at=at(24))
+        sf.work_order(now=at(1), status="完工", completed_at=at(26))
+        sf.complaint(now=at(27))
         sf.complaint(now=now - timedelta(days=3))  # its 24 h to reply are over
-        gf.visit(estate, at=now - timedelta(minutes=30))
-        gf.visit(estate, at=now - timedelta(hours=2), left=now - timedelta(hours=1),
-                 phone="13700000000")
-        gf.vehicle(estate, at=now - timedelta(minutes=20))
+        gf.visit(estate, at=at(28))
+        gf.visit(estate, at=at(2), left=at(3), phone="13700000000")
+        gf.vehicle(estate, at=at(29))
     values, links = kpis(login("manager").get("/dashboard/").text)
     assert values[("巡更", "已完成")] == "1" and values[("巡更", "漏巡")] == "1"
     assert values[("巡更", "完成率")] == "50%"
@@ -119,8 +120,11 @@ def test_an_offline_scan_synced_next_morning_corrects_yesterdays_row(in_db, now)
 def test_a_row_computed_before_its_day_settled_is_computed_again_after(in_db, now):
     with in_db():
         estate = df.aged(home(), now, days=1)
-        yesterday = estate.today(now) - timedelta(days=1)
-        refresh(now)  # 10:00: yesterday's night shift sheets were due at 08:00, rounds may run
+        today = estate.today(now)
+        yesterday = today - timedelta(days=1)
+        # 01:00: yesterday's night-shift sheets are due at 08:00, its late rounds may run on
+        early = estate.day_bounds(today)[0] + timedelta(hours=1)
+        refresh(early)
         first = DailyRollup.get(estate=estate, day=yesterday).computed_at
         settled = estate.day_bounds(yesterday)[1] + timedelta(hours=12)
         refresh(settled + timedelta(minutes=1))

@@ -14,11 +14,11 @@ from tests.factories import patrol as pf
 from tests.factories import service as sf
 from wyapp.archive.models import Document
 from wyapp.dashboard.models import PlanItem, WeeklyReport
-from wyapp.dashboard.weekly import draft, draft_due
+from wyapp.dashboard.weekly import draft, draft_due, week_key, week_label
 from wyapp.models import Estate, Notification, User
 from wyapp.service.models import Complaint
 
-PLAN = {"text": "更换地库B区照明灯", "owner": "陈工", "due": "2026-06-19"}
+PLAN = {"text": "更换地库B区照明灯", "owner": "陈工"}
 
 
 def home():
@@ -61,16 +61,16 @@ def test_the_monday_job_drafts_last_week_against_the_week_before(login, in_db, n
         alert = Notification.get(Notification.kind == "weekly_report")
         assert alert.user.username == "manager" and "周报草稿已生成" in alert.title
         assert alert.link == f"/dashboard/weekly/{report.id}"
-        report_id = report.id
+        report_id, label = report.id, week_label(report.week)
     page = login("manager").get(f"/dashboard/weekly/{report_id}").text
-    assert "本周工作总结" in page and "6月8日—6月14日" in page
+    assert "本周工作总结" in page and label in page
     assert row("新报修", 2, 1) in page and row("访客登记", 1, 0) in page
     assert row("新投诉", 1, 0) in page and row("重大投诉", 1, 0) in page
     assert "环境卫生" in page and major in page and "<svg" in page
     assert "审核并归档" in page
     read = login("supervisor").get(f"/dashboard/weekly/{report_id}")
     assert read.status_code == 200 and "审核并归档" not in read.text
-    assert "6月8日—6月14日" in login("supervisor").get("/dashboard/weekly").text
+    assert label in login("supervisor").get("/dashboard/weekly").text
 
 
 def test_no_report_for_a_week_before_the_estate_existed(in_db, now):
@@ -83,18 +83,22 @@ def test_no_report_for_a_week_before_the_estate_existed(in_db, now):
 def test_the_manager_completes_signs_and_the_archived_pdf_reads_back(app, login, in_db, now):
     with in_db():
         estate, _ = last_week_records(now)
-        report_id = df.weekly_report(estate, now).id
+        report = df.weekly_report(estate, now)
+        report_id, monday = report.id, report.week
+    due = (monday + timedelta(days=11)).isoformat()  # the Friday of the week after
+    plan = {**PLAN, "due": due}
     manager = login("manager")
     base = f"/dashboard/weekly/{report_id}"
     assert manager.post(base + "/highlights", data={
         "highlights": "本周完成消防演练；地库照明已报修。"}).status_code == 302
-    bad = manager.post(base + "/plan", data={**PLAN, "due": "明天"})
+    bad = manager.post(base + "/plan", data={**plan, "due": "明天"})
     assert bad.status_code == 422 and "请填写完成日期" in bad.text
     assert "更换地库B区照明灯" in bad.text  # what was typed stays
-    early = manager.post(base + "/plan", data={**PLAN, "due": "2026-06-10"})
+    early = manager.post(base + "/plan", data={
+        **plan, "due": (monday + timedelta(days=2)).isoformat()})
     assert early.status_code == 422 and "完成日期应在下周或以后" in early.text
     for _ in range(2):  # sent twice with its form key: one item
-        assert manager.post(base + "/plan", data={**PLAN, "idempotency_key": "plan-key-0001"}
+        assert manager.post(base + "/plan", data={**plan, "idempotency_key": "plan-key-0001"}
                             ).status_code == 302
     with in_db():
         assert PlanItem.select().count() == 1
@@ -106,14 +110,14 @@ def test_the_manager_completes_signs_and_the_archived_pdf_reads_back(app, login,
         text, data = pdf_text(app, document)
         signed_alert = Notification.get(Notification.kind == "weekly_report",
                                         Notification.user == User.get(username="supervisor"))
-    assert document.period == "W2026-06-08" and "周报已审核" in signed_alert.title
-    for words in ("周报", "2026年6月8日—6月14日", "本周工作总结", "巡更", "设备日检", "门岗",
+    assert document.period == week_key(monday) and "周报已审核" in signed_alert.title
+    for words in ("周报", week_label(monday), "本周工作总结", "巡更", "设备日检", "门岗",
                   "报修工单", "投诉", "回访", "抄表", "环境卫生", "本周趋势",
                   "本周重点工作说明", "本周完成消防演练", "下周工作计划", "更换地库B区照明灯",
-                  "陈工", "2026-06-19", "编制人", "审核人", "王经理"):
+                  "陈工", due, "编制人", "审核人", "王经理"):
         assert words in text, words
     assert re.search(r"新报修\s*2\s*1", text)
-    assert data["plan"] == [{"text": "更换地库B区照明灯", "owner": "陈工", "due": "2026-06-19",
+    assert data["plan"] == [{"text": "更换地库B区照明灯", "owner": "陈工", "due": due,
                              "done": None}]
     locked = manager.post(base + "/highlights", data={"highlights": "改一下"})
     assert locked.status_code == 422 and "周报已审核" in locked.text
@@ -184,11 +188,12 @@ def test_other_estates_reports_are_not_found(login, in_db, now):
 def test_the_archive_lists_the_signed_report(login, in_db, now):
     with in_db():
         estate = df.aged(home(), now)
-        report_id = df.weekly_report(estate, now).id
+        report = df.weekly_report(estate, now)
+        report_id, label = report.id, week_label(report.week)
     manager = login("manager")
     manager.post(f"/dashboard/weekly/{report_id}/sign")
     listing = manager.get("/archive").text
-    assert "周报" in listing and "6月8日—6月14日" in listing
+    assert "周报" in listing and label in listing
 
 
 def test_signing_twice_signs_once(login, in_db, now):
@@ -205,6 +210,7 @@ def test_signing_twice_signs_once(login, in_db, now):
         assert Document.select().where(Document.kind == "weekly_report").count() == 1
 
 
+@pytest.mark.clock
 def test_the_demo_has_rollups_of_its_past_days_and_last_weeks_draft(in_db, now):
     from wyapp.dashboard.demo import create_demo
     from wyapp.dashboard.models import DailyRollup
@@ -219,7 +225,10 @@ def test_the_demo_has_rollups_of_its_past_days_and_last_weeks_draft(in_db, now):
         create_demo(estate, users, now)  # idempotent
         rows = DailyRollup.select().where(DailyRollup.estate == estate)
         # the days since the oldest record, and the two weeks the draft compares
-        assert rows.count() == 14
+        monday = df.last_week(estate, now) + timedelta(days=7)
+        expected = {yesterday - timedelta(days=n) for n in range(5)} | {
+            monday - timedelta(days=n) for n in range(1, 15)}
+        assert {r.day for r in rows} == expected
         assert DailyRollup.get(estate=estate, day=yesterday).visits == 1
         [report] = WeeklyReport.select()
         assert report.week == df.last_week(estate, now) and report.status == "草稿"
