@@ -19,7 +19,7 @@ class Document(BaseModel):
     archive_no = CharField(max_length=80, unique=True)
     replaces = ForeignKeyField("self", null=True, on_delete="RESTRICT")
     reason = TextField(default="")
-    path = CharField(max_length=255)  # relative to DATA_DIR/archive
+    path = CharField(max_length=255)  # under archive/ in the store (storage.py)
     size = IntegerField()
     sha256 = CharField(max_length=64)
     data_sha256 = CharField(max_length=64)
