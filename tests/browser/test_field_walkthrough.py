@@ -242,3 +242,15 @@ def test_reissuing_a_label_asks_first(phone_login, live_server, app):
     expect(page.get_by_label("提前打卡（分钟）")).to_have_value("10")
     page.locator("#patrol-settings").scroll_into_view_if_needed()
     screenshot(page, "issue17-patrol-settings")
+
+
+def test_duty_log_and_todays_gate_report_read_right(phone_login, live_server):
+    page = phone_login("supervisor")
+    page.goto(f"{live_server}/inspection/duty")
+    expect(page.get_by_role("heading", name="近期班次")).to_be_visible()
+    assert "。；" not in page.inner_text("main")
+    screenshot(page, "issue17-duty-log")
+    page.goto(f"{live_server}/gate/report")
+    expect(page.get_by_text("现在仍在场")).to_be_visible()
+    assert "午夜仍在场" not in page.inner_text("main")  # today: midnight has not come
+    screenshot(page, "issue17-gate-report-today")
