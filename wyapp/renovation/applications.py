@@ -87,7 +87,6 @@ def save_settings(estate, *, deposit, management_fee, garbage_fee, work_hours, h
     row.deposit = money(deposit, "deposit", "装修押金")
     row.management_fee = money(management_fee, "management_fee", "装修管理费")
     row.garbage_fee = money(garbage_fee, "garbage_fee", "垃圾清运费")
-    parse_hours(work_hours)
     row.work_hours = ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in parse_hours(work_hours))
     row.holidays = "\n".join(parse_holidays(holidays))
     if not isinstance(inspect_every_days, int) or not 1 <= inspect_every_days <= 30:
