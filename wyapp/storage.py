@@ -210,8 +210,8 @@ def from_config(config):
     from .storage_s3 import S3Storage
 
     return S3Storage(bucket, prefix,
-                     endpoint=config.get("STORAGE_ENDPOINT") or os.environ.get(
-                         "AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"),
+                     # none: boto3's own AWS_ENDPOINT_URL(_S3), else AWS
+                     endpoint=config.get("STORAGE_ENDPOINT") or None,
                      region=config.get("STORAGE_REGION"),
                      addressing=config.get("STORAGE_ADDRESSING") or "auto",
                      retain_days=config.get("STORAGE_RETAIN_DAYS") or 0)
