@@ -1,6 +1,7 @@
 """Photos served through the app from the data directory and from an S3-compatible bucket
-(moto's server on this machine, so the figure is the app's own cost of the bucket path —
-boto3's request, signing, streaming — not a real network's latency).
+(moto's server in this same process, so the figure is the app's own cost of the bucket
+path — boto3's request, signing, streaming — plus moto's, sharing one GIL; not a real
+network's latency).
 
 A logged-in user fetches one stored photo N times through the Flask test client (the
 estate check included) from each store; the same for storing a photo (`save_photo`).
