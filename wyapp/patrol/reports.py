@@ -2,6 +2,8 @@
 rounds with their state, completion, missed checkpoints, flagged scans, per guard."""
 from datetime import date
 
+from peewee import Case, fn
+
 from ..models import User
 from .models import Checkpoint, Scan
 from .rounds import MISSED, PARTIAL, rounds_between
@@ -25,12 +27,50 @@ def _guard_summary(scans, views):
     return sorted(guards.values(), key=lambda r: r["user"].display_name)
 
 
-def _scans_between(estate, start, end, user=None):
+def _scans_between(estate, start, end, user=None, flagged_only=False):
     query = (Scan.select(Scan, Checkpoint, User).join(Checkpoint).switch(Scan).join(User)
              .where(Scan.estate == estate, Scan.scanned_at >= start, Scan.scanned_at < end))
     if user is not None:
         query = query.where(Scan.user == user)
+    if flagged_only:
+        query = query.where(Scan.flags != "")
     return list(query.order_by(Scan.scanned_at))
+
+
+def _scan_figures(estate, start, end, user=None):
+    """Per guard, counted in SQL over the scans of [start, end) (naive UTC): [{"user",
+    "scans", "flagged", "rounds"}] by name, as _guard_summary gives from loaded scans (a
+    month holds tens of thousands of scans: issue 23)."""
+    query = (Scan.select(Scan.user, fn.COUNT(Scan.id),
+                         fn.SUM(Case(None, ((Scan.flags != "", 1),), 0)),
+                         fn.COUNT(Scan.round.distinct()))
+             .where(Scan.estate == estate, Scan.scanned_at >= start, Scan.scanned_at < end)
+             .group_by(Scan.user))
+    if user is not None:
+        query = query.where(Scan.user == user)
+    rows = list(query.tuples())
+    users = {u.id: u for u in User.select().where(User.id.in_([r[0] for r in rows]))}
+    return sorted(({"user": users[uid], "scans": n, "flagged": int(flagged or 0),
+                    "rounds": rounds} for uid, n, flagged, rounds in rows),
+                  key=lambda r: r["user"].display_name)
+
+
+def day_summary(estate, day, now):
+    """The figures of day_report (completion, missed and partial rounds, each round's state,
+    flagged scans as a count) without loading the day's scans: the home panel and the patrol
+    page show only these, and a busy day holds thousands of scans (issue 23)."""
+    start, end = estate.day_bounds(day)
+    views = [v for v in rounds_between(estate, start, end) if start <= v.starts_at < end]
+    rounds = [{"view": v, "status": v.status(now), "done": v.done, "total": v.total}
+              for v in views]
+    ended = [r for r in rounds if r["view"].ends_at <= now]
+    flagged = Scan.select().where(Scan.estate == estate, Scan.scanned_at >= start,
+                                  Scan.scanned_at < end, Scan.flags != "").count()
+    return {"day": day, "rounds": rounds,
+            "completion": _percent(sum(r["done"] for r in ended), sum(r["total"] for r in ended)),
+            "missed_rounds": sum(r["status"] == MISSED for r in rounds),
+            "partial_rounds": sum(r["status"] == PARTIAL for r in rounds),
+            "flagged": flagged}
 
 
 def day_report(estate, day, now, user=None):
@@ -78,10 +118,9 @@ def month_report(estate, year, month, now, user=None):
         row["partial"] += status == PARTIAL
     for row in routes.values():
         row["completion"] = _percent(row["done"], row["total"])
-    scans = _scans_between(estate, start, end, user)
     return {"first": first, "routes": sorted(routes.values(), key=lambda r: r["route"].name),
             "completion": _percent(sum(v.done for v in views), sum(v.total for v in views)),
             "rounds": len(views),
             "missed": [v for v in views if v.status(now) == MISSED],
-            "flagged": [s for s in scans if s.flags],
-            "guards": _guard_summary(scans, views)}
+            "flagged": _scans_between(estate, start, end, user, flagged_only=True),
+            "guards": _scan_figures(estate, start, end, user)}

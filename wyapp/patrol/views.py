@@ -40,7 +40,7 @@ def guard_panel(user, estate):
 def lead_panel(user, estate):
     """A lead's home panel: today's rounds report and the pending incidents."""
     now = utcnow()
-    report = reports.day_report(estate, estate.today(now), now)
+    report = reports.day_summary(estate, estate.today(now), now)
     return {"report": report, "open_incidents": open_incidents(user, estate)}
 
 
@@ -59,7 +59,7 @@ def index():
     """巡更: the guard's current and next rounds; for a supervisor, today's rounds too."""
     estate, now = current_estate(), utcnow()
     current, later = guard_rounds(estate, current_user, now)
-    report = reports.day_report(estate, estate.today(now), now) \
+    report = reports.day_summary(estate, estate.today(now), now) \
         if current_user.has_role(*LEADS) else None
     return keep_offline(render("patrol/index.html", current=current, later=later, now=now,
                                report=report, open_incidents=open_incidents(current_user, estate)))
