@@ -25,8 +25,11 @@ ERROR_MESSAGES = {
 
 
 def render(template, block=None, **context):
-    """The whole page, or for an htmx request only `block` of it (a named template block)."""
-    if block and request.htmx and not request.htmx.boosted:
+    """The whole page, or for an htmx request only `block` of it (a named template block).
+    htmx's history restore (Back after an hx-push-url swap, with a cold history cache) also
+    says HX-Request: it gets the whole page, which it puts in place of the body."""
+    if (block and request.htmx and not request.htmx.boosted
+            and not request.htmx.history_restore_request):
         g.fragment = True  # shell_context: a block never shows the nav, badges or bell
         try:
             return render_block(template, block, **context)

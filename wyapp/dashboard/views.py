@@ -30,12 +30,12 @@ def index():
         session["estate_id"], g.estate = chosen.id, chosen
         return redirect(url_for("dashboard.index", range=request.args.get("range", "7")))
     span = 30 if request.args.get("range") == "30" else 7
-    # the range switch gets the trends only; the Back button's history restore (htmx sends
-    # HX-Request with it too) gets the whole page
-    restore = request.headers.get("HX-History-Restore-Request") == "true"
-    whole = restore or not request.htmx or request.htmx.boosted
+    # the range switch gets the trends only; render() gives the Back button's history
+    # restore (htmx sends HX-Request with it too) the whole page, today's figures included
+    htmx = request.htmx
+    whole = not htmx or htmx.boosted or htmx.history_restore_request
     context = trends.page(current_estate(), current_user, utcnow(), span, with_today=whole)
-    return render("dashboard/index.html", None if restore else "trends", **context,
+    return render("dashboard/index.html", "trends", **context,
                   company=several_estates(current_user))
 
 
