@@ -117,9 +117,11 @@ def month_roster(estate, team, first):
     """{local date: [entries of that day, by shift start then name]} of the month starting
     at `first`, for `team` (users and shifts joined)."""
     days = month_days(first)
+    start, end = estate.day_bounds(days[0], days[-1])  # a shift starts on its own local day
     entries = (RosterEntry.select(RosterEntry, Shift, User).join(Shift)
                .switch(RosterEntry).join(User)
                .where(RosterEntry.estate == estate, RosterEntry.team == team,
+                      RosterEntry.starts_at >= start, RosterEntry.starts_at < end,
                       RosterEntry.day >= days[0], RosterEntry.day <= days[-1])
                .order_by(RosterEntry.day, Shift.starts, User.display_name))
     grid = {day: [] for day in days}
@@ -174,16 +176,22 @@ def on_leave(entry, leaves):
                  if leave.starts_at <= entry.starts_at < leave.ends_at), None)
 
 
+LONGEST_SHIFT = timedelta(hours=24)  # an end not after the start is the next day
+
+
 def entries_during(estate, team, start, end, starting=False):
     """Roster entries of `team` overlapping [start, end) (naive UTC; `starting`: only those
-    whose shift starts in it), users joined; team None: every team."""
-    query = (RosterEntry.select(RosterEntry, User).join(User)
-             .where(RosterEntry.estate == estate, RosterEntry.starts_at < end,
-                    (RosterEntry.starts_at >= start) if starting
-                    else (RosterEntry.ends_at > start)))
-    if team is not None:
-        query = query.where(RosterEntry.team == team)
-    return list(query.order_by(RosterEntry.starts_at, User.display_name))
+    whose shift starts in it), users joined; team None: every team. Read per team through
+    the (estate, team, starts_at) index, from LONGEST_SHIFT before `start`: never the
+    estate's whole roster history."""
+    earliest = start if starting else start - LONGEST_SHIFT
+    found = []
+    for one in ([team] if team is not None else list(TEAMS)):
+        found.extend(RosterEntry.select(RosterEntry, User).join(User)
+                     .where(RosterEntry.estate == estate, RosterEntry.team == one,
+                            RosterEntry.starts_at >= earliest, RosterEntry.starts_at < end,
+                            RosterEntry.ends_at > start))
+    return sorted(found, key=lambda e: (e.starts_at, e.user.display_name, e.id))
 
 
 def on_duty_during(estate, team, start, end, starting=False):
