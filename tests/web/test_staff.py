@@ -3,6 +3,7 @@ last month, leave with one or two approvals, the roster gap it leaves and the re
 
 Days are the estate's, derived from the test's `now`: the module is marked `clock`."""
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -208,3 +209,30 @@ def test_a_week_rostered_in_one_go(client, login, in_db, now):
     assert backwards.status_code == 422 and "结束日期不能早于开始日期" in backwards.text
     with in_db():
         assert RosterEntry.select().count() == 7
+
+
+def test_a_sick_note_photo_goes_with_the_request(client, login, in_db, now):
+    import io
+
+    from PIL import Image
+    image = io.BytesIO()
+    Image.new("RGB", (80, 60), "white").save(image, "PNG")
+    image.seek(0)
+    with in_db():
+        day = _estate().today(now) + timedelta(days=1)
+    login("guard")
+    form = {"kind": "病假", "start_day": day.isoformat(), "start_half": "上午",
+            "end_day": day.isoformat(), "end_half": "上午", "reason": "感冒就医"}
+    refused = client.post("/staff/leave/new", data={**form, "photo": (io.BytesIO(b"not a photo"),
+                                                                       "note.jpg")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "只能上传照片" in refused.text
+    assert 'value="感冒就医"' in refused.text or "感冒就医</textarea>" in refused.text
+    posted = client.post("/staff/leave/new", data={**form, "photo": (image, "note.png")},
+                         content_type="multipart/form-data")
+    assert posted.status_code == 302
+    with in_db():
+        leave = Leave.get()
+        assert leave.photo_id is not None and leave.days == Decimal("0.5")
+    page = client.get(posted.headers["Location"])
+    assert f"/photos/{leave.photo_id}.jpg" in page.text and "病假 0.5 天" in page.text
