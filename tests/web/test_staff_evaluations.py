@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from tests import factories
 from tests.factories import inspection, patrol, service
 from tests.factories import staff as records
 from tests.factories.patrol import local
@@ -99,6 +100,10 @@ def test_the_draft_counts_what_the_month_recorded(app, in_db, now):
 def test_the_periodic_job_drafts_last_month_once(app, in_db, now):
     with in_db():
         estate = _estate()
+        other = factories.estate("别的小区", buildings=1)
+        factories.user("far", roles=("guard",), estates=[other])
+        factories.estate("空小区", buildings=1)  # nobody to evaluate: never drafted
+        assert draft_due(now) == {"别的小区": 1}  # one estate a tick
         assert draft_due(now) == {"示范花园": 4}
         assert draft_due(now) == {}
         assert {e.month for e in Evaluation.select()} == {f"{_last_month(estate, now):%Y-%m}"}

@@ -242,17 +242,20 @@ def draft_month(estate, first, now):
 
 def draft_due(now):
     """The periodic job (every tick): once an estate's month has ended (its local date), draft
-    that month's evaluations, once: nothing happens while one of them exists. Returns
-    {estate name: drafted}."""
-    done = {}
+    that month's evaluations, once: nothing happens while one of them exists. At most one
+    estate is drafted per tick (a month of facts is read for it), so a company of many
+    estates spreads the work over its first minutes of the month. Returns {estate name:
+    drafted}."""
     for estate in Estate.active_ones():
         today = estate.today(now)
         first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
         if Evaluation.select().where(Evaluation.estate == estate,
                                      Evaluation.month == month_key(first)).exists():
             continue
-        done[estate.name] = draft_month(estate, first, now)
-    return done
+        if not evaluated_staff(estate):
+            continue
+        return {estate.name: draft_month(estate, first, now)}
+    return {}
 
 
 def facts_of(evaluation):
