@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from tests.factories import staff as records
 from wyapp.archive import services as archive
 from wyapp.models import Estate
-from wyapp.staff.meetings import due_meetings
+from wyapp.staff.meetings import due_meetings, open_actions
 from wyapp.staff.models import ActionItem, Meeting
 
 pytestmark = pytest.mark.clock
@@ -47,6 +47,11 @@ def test_an_action_item_shows_on_its_owners_home_until_done(client, login, in_db
     with in_db():
         item = ActionItem.get()
     assert client.post(f"/staff/actions/{item.id}/done").status_code == 403
+    with in_db():
+        today = _estate().today(now)
+        assert [a.text for a in open_actions(_estate(), today + timedelta(days=7))] == [
+            "联系电梯维保单位确定年检日期"]
+        assert open_actions(_estate(), today) == []  # due in three days
     login("engineer")
     assert client.post(f"/staff/actions/{item.id}/done").status_code == 302
     assert "<h3>例会待办</h3>" not in client.get("/").text  # (its notification stays)

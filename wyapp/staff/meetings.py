@@ -75,6 +75,17 @@ def actions_of(meeting):
                 .where(ActionItem.meeting == meeting).order_by(ActionItem.due_on, ActionItem.id))
 
 
+def open_actions(estate, until_day):
+    """Action items of the estate's meetings still open, due on or before the local date
+    `until_day`, owners joined, soonest first: what a 周报 lists under 例会待办 (issue 21
+    asks the 周报 to show them; its feature calls this)."""
+    return list(ActionItem.select(ActionItem, Meeting, User).join(Meeting)
+                .switch(ActionItem).join(User, on=(ActionItem.owner == User.id))
+                .where(Meeting.estate == estate, ActionItem.done_at.is_null(),
+                       ActionItem.due_on <= until_day)
+                .order_by(ActionItem.due_on, ActionItem.id))
+
+
 # ── the archive's 例会纪要 ──
 
 def meeting_key(meeting):
