@@ -58,7 +58,7 @@ class CreateOnce:
     Adds the hidden field `idempotency_key` (rendered by `form.hidden_tag()`), made fresh
     each time the form is shown and posted back as it was; it is left out of `form.data`.
     `form.once_key` is the key of this POST (the Idempotency-Key header first) or None."""
-    idempotency_key = HiddenField(default=new_key)
+    idempotency_key = HiddenField(default=new_key, render_kw={"id": False})  # 2 forms, 1 page
 
     @property
     def data(self):
