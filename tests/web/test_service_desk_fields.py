@@ -347,3 +347,29 @@ def test_engineers_home_shows_the_appointment(login, in_db, now):
             WorkOrder.id == order.id).execute()
     home = login("engineer").get("/").text
     assert "预约 06-16 09:30 上门" in home
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_demo_page_a_role_reaches_repeats_an_id(make_app, role):
+    """The same over the full demo (lists with a form per row: 签离, 出场 …)."""
+    from tests import factories as f
+    app = make_app(with_demo=True)
+    client = app.test_client()
+    assert client.post("/login", data={"username": role,
+                                       "password": f.PASSWORD}).status_code == 302
+    pages = pages_reached(client, limit=120)
+    repeated = {path: ids for path, html in pages.items()
+                if (ids := [i for i in duplicate_ids(html) if not _known(path, i)])}
+    assert repeated == {}
+
+
+# Repeated ids left to their feature's owner, with the reason (reported to the lead).
+KNOWN_REPEATS = {
+    ("/renovation/", "reason"): "装修 page: the 延期 and 押金扣款 forms both have a `reason` "
+                                "field (renovation is being changed by its owner)",
+}
+
+
+def _known(path, element_id):
+    return any(path.startswith(prefix) and element_id == known
+               for prefix, known in KNOWN_REPEATS)
