@@ -50,6 +50,18 @@ def _move(renovation, before, after, **fields):
         setattr(renovation, name, value)
 
 
+def _lock(renovation):
+    """Hold the renovation's row until this transaction ends and read it again as committed
+    (into `renovation` too): two steps on one renovation's money or dates then run one after
+    the other. PostgreSQL: the no-op UPDATE locks the row (a second transaction waits here,
+    then sees what the first committed); SQLite's transactions begin IMMEDIATE (one writer).
+    Without it two managers' deductions could each pass the deposit cap, a double tap on
+    扣款 met the unique violation as a 500, and a deduction could land after the refund."""
+    Renovation.update(status=Renovation.status).where(Renovation.id == renovation.id).execute()
+    renovation.__data__.update(Renovation.get_by_id(renovation.id).__data__)
+    return renovation
+
+
 def may_approve(user, renovation):
     """The manager always; a supervisor only when no scope item touches the structure."""
     if user.has_role("manager"):
@@ -90,6 +102,7 @@ def refuse(renovation, by, now, reason):
 
 def request_extension(renovation, by, now, new_end, reason):
     """延期申请 (desk): a later end date and why; the manager decides. DomainError."""
+    _lock(renovation)  # one pending request, even when two desks send theirs at once
     if renovation.status not in UNDER_WAY:
         raise DomainError("只有施工中的装修可以申请延期。")
     if new_end is None or new_end <= renovation.end_date:
@@ -135,7 +148,7 @@ def deduct(violation, by, now, amount, reason=""):
     deductions together may not exceed the deposit. `amount`: Decimal yuan > 0."""
     if not by.has_role("manager"):
         raise NotAllowed("押金扣款由物业经理决定。")
-    renovation = violation.renovation
+    renovation = _lock(violation.renovation)
     if renovation.status not in OPEN_STATES or renovation.refunded_at:
         raise DomainError("这个装修已退押金，不能再扣款。")
     amount = yuan(amount)
@@ -167,6 +180,7 @@ def refund(renovation, by, now):
     recorded (amount, when, by whom); the renovation closes and the unit is free again."""
     if not by.has_role(*DESK):
         raise NotAllowed("押金退还由客服前台办理。")
+    _lock(renovation)  # the deductions read below are all there will be
     open_rectifications = renovation.violations.where(Violation.status == "待整改").count()
     if open_rectifications:
         raise DomainError(f"还有 {open_rectifications} 项违规未整改完成，不能退押金。")
