@@ -110,7 +110,7 @@ class WeeklyReport(BaseModel):
     status = CharField(max_length=4, default=DRAFT)
     figures = TextField(default="{}")  # JSON: the compiled 本周工作总结 (weekly.compile_week)
     highlights = TextField(default="")  # 本周重点工作说明
-    drafted_at = DateTimeField(default=utcnow)
+    drafted_at = DateTimeField(default=utcnow)  # when its figures were (last) compiled
     edited_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")  # 编制人
     signed_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")  # 审核人
     signed_at = DateTimeField(null=True)

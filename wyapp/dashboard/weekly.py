@@ -27,7 +27,7 @@ from ..service.models import (
 )
 from .figures import week_days
 from .models import DRAFT, FIGURES, SIGNED, DailyRollup, PlanItem, WeeklyReport, percent
-from .rollup import recompute
+from .rollup import SETTLE, recompute
 
 MANAGERS = ("manager",)
 READERS = ("supervisor", "manager", "admin")
@@ -57,13 +57,22 @@ def week_label(monday):
     return f"{monday.year}年{monday.month}月{monday.day}日—{sunday.month}月{sunday.day}日"
 
 
+def settled_at(estate, day):
+    """When the local `day`'s figures are final (naive UTC): SETTLE after its midnight (the
+    rollup's rule: its night rounds and night-shift sheets run on into the next morning)."""
+    return estate.day_bounds(day)[1] + SETTLE
+
+
 def _rows(estate, days, now):
-    """The rollup rows of `days` (computed now for any ended day that has none)."""
+    """The rollup rows of `days`: an ended day with no row, or with a row computed before
+    the day settled when it has settled by `now`, is computed now (the periodic rollup may
+    not have come to it yet in this tick)."""
     rows = {r.day: r for r in DailyRollup.select().where(
         DailyRollup.estate == estate, DailyRollup.day.in_(days))}
     today = estate.today(now)
     for day in days:
-        if day not in rows and day < today:
+        row = rows.get(day)
+        if day < today and (row is None or row.computed_at < settled_at(estate, day) <= now):
             rows[day] = recompute(estate, day, now)
     return [rows.get(d) for d in days]
 
@@ -202,14 +211,22 @@ def draft(estate, monday, now):
 
 def draft_due(now):
     """The periodic job: from Monday (estate time) on, draft last week's report of every
-    active estate that existed then, and tell its managers. Returns how many were drafted."""
+    active estate that existed then, and tell its managers. A draft made before Sunday
+    settled (Monday 12:00 estate time) is compiled once more after it, unless signed: a
+    report drafted at 00:00 would otherwise keep Sunday's night rounds as still being walked
+    and its night-shift sheets as not yet due. Returns how many were drafted."""
     count = 0
     for estate in Estate.active_ones():
         monday = monday_of(estate.today(now)) - timedelta(days=7)
         if estate.today(estate.created_at) > monday + timedelta(days=6):
             continue
-        if WeeklyReport.select().where(WeeklyReport.estate == estate,
-                                       WeeklyReport.week == monday).exists():
+        report = WeeklyReport.get_or_none(WeeklyReport.estate == estate,
+                                          WeeklyReport.week == monday)
+        if report is not None:
+            settled = settled_at(estate, monday + timedelta(days=6))
+            if report.status == DRAFT and report.drafted_at < settled <= now:
+                with db.atomic():
+                    _recompile(report, now)
             continue
         with db.atomic():
             report, created = draft(estate, monday, now)
@@ -221,12 +238,20 @@ def draft_due(now):
     return count
 
 
+def _recompile(report, now):
+    """Compile a draft's figures again as of `now`; only the figures and when they were
+    compiled (drafted_at) are written, so the manager's text saved meanwhile stays, and a
+    report signed meanwhile is left as signed."""
+    figures = json.dumps(compile_week(report.estate, report.week, now), ensure_ascii=False)
+    (WeeklyReport.update(figures=figures, drafted_at=now)
+     .where(WeeklyReport.id == report.id, WeeklyReport.status == DRAFT).execute())
+    report.figures, report.drafted_at = figures, now
+
+
 def refresh(report, now):
     """更新数据: compile a draft's figures again (late records, corrected rollups)."""
     _editable(report)
-    report.figures = json.dumps(compile_week(report.estate, report.week, now),
-                                ensure_ascii=False)
-    report.save()
+    _recompile(report, now)
     return report
 
 
