@@ -26,7 +26,7 @@ CJK_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Source
              '"Symbola", "DejaVu Sans"')
 # Characters drawn with no glyph of their own: joiners, variation selectors, combining marks.
 _NO_GLYPH = {"Cf", "Mn", "Me", "Zs", "Zl", "Zp", "Cc"}
-_WIDE = re.compile(r"[^\x00-\u2000]")  # below U+2000 every font stack here has a glyph
+_WIDE = re.compile(r"[^\x00-\x7f]")  # ASCII: every font has it
 
 
 @cache
