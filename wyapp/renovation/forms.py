@@ -74,8 +74,9 @@ class DeductionForm(BaseForm):
     reason = text("扣款说明", 200)
 
 
-class InspectionForm(BaseForm):
-    """Per-item answers are read from item_<key> / note_<key> (the checklist's items)."""
+class InspectionForm(CreateOnce, BaseForm):
+    """Per-item answers are read from item_<key> / note_<key> (the checklist's items); one
+    inspection per form key (a second tap would record each violation twice)."""
     deadline = day_field("整改期限")
     note = long_text("其他说明", 2000)
     photos = MultipleFileField("现场照片")

@@ -9,11 +9,12 @@ from .. import photos as photo_store
 from ..auth import get_or_404, role_required, scoped
 from ..db import utcnow
 from ..errors import DomainError, show_error
+from ..idempotency import once
 from ..inputs import parse_day
 from ..web import render
 from . import flow, inspections
 from .forms import InspectionForm, NoteForm
-from .models import Renovation, Violation
+from .models import Inspection, Renovation, Violation
 from .views import attempt, bp
 
 
@@ -52,11 +53,14 @@ def inspect(renovation_id, kind):
     _, items = inspections.checklist_items(renovation.estate, kind, current_user)
     answers = _answers(items)
 
-    def act():
+    def record():
         photos = photo_store.save_photos(renovation.estate, form.photos.data or [],
                                          current_user, field="photos")
-        inspections.record(renovation, kind, current_user, utcnow(), answers,
-                           parse_day(form.deadline.data or ""), form.note.data, photos)
+        return inspections.record(renovation, kind, current_user, utcnow(), answers,
+                                  parse_day(form.deadline.data or ""), form.note.data, photos)
+
+    def act():  # once per form key: a re-sent form answers as the first did
+        once(Inspection, form.once_key, record, Inspection.renovation == renovation)
     if attempt(form, act):
         flash(f"已记录{'装修巡查' if kind == '巡查' else '验收'}。", "success")
         return redirect(url_for("renovation.show", renovation_id=renovation.id))
