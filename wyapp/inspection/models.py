@@ -119,6 +119,7 @@ class Plan(BaseModel):
     frequency = CharField(max_length=4, default="每日")
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    by_roster = BooleanField(default=False)  # 当班人员（按排班）: the staff roster names who
 
 
 class PlanEngineer(BaseModel):
@@ -304,7 +305,16 @@ def _sheet_submitted_index(migrator):
     Sheet._schema.create_indexes(safe=True)
 
 
+def _plan_by_roster(migrator):
+    """0005_plan_by_roster: Plan.by_roster (issue 21)."""
+    # One ALTER (both databases): SQLite's add_not_null would rebuild the table, and the
+    # rebuild's DROP cascades to the rows that refer to it.
+    migrator.database.execute_sql(
+        'ALTER TABLE "plan" ADD COLUMN "by_roster" BOOLEAN NOT NULL DEFAULT FALSE')
+
+
 MIGRATIONS = MigrationGroup("inspection", MODELS, [("0002_one_open_shift", _one_open_shift),
                                                    ("0003_scale_indexes", _scale_indexes),
                                                    ("0004_sheet_submitted_index",
-                                                    _sheet_submitted_index)])
+                                                    _sheet_submitted_index),
+                                                   ("0005_plan_by_roster", _plan_by_roster)])

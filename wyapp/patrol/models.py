@@ -156,6 +156,7 @@ class Schedule(StructureModel):
     every_minutes = IntegerField(null=True)
     window_minutes = IntegerField(default=60)
     any_guard = BooleanField(default=True)
+    by_roster = BooleanField(default=False)  # 当班人员（按排班）: the staff roster names who
     active = BooleanField(default=True)
     valid_from = DateTimeField(default=utcnow)  # no round before this moment (naive UTC)
 
@@ -286,6 +287,14 @@ def _add_patrol_settings(migrator):
     migrator.database.create_tables([PatrolSettings], safe=True)
 
 
+def _schedule_by_roster(migrator):
+    """0007_schedule_by_roster: Schedule.by_roster (issue 21)."""
+    # One ALTER (both databases): SQLite's add_not_null would rebuild the table, and the
+    # rebuild's DROP cascades to the rows that refer to it.
+    migrator.database.execute_sql(
+        'ALTER TABLE "schedule" ADD COLUMN "by_roster" BOOLEAN NOT NULL DEFAULT FALSE')
+
+
 PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, ScheduleGuard,
                                    Round, Scan, Incident, IncidentPhoto, IncidentComment,
                                    PatrolStructure, PatrolSettings],
@@ -293,4 +302,5 @@ PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, Sched
                          ("0003_scan_marks_index", _add_scan_marks_index),
                          ("0004_lean_scan_indexes", _lean_scan_indexes),
                          ("0005_patrol_settings", _add_patrol_settings),
-                         ("0006_scale_indexes", _scale_indexes)])
+                         ("0006_scale_indexes", _scale_indexes),
+                         ("0007_schedule_by_roster", _schedule_by_roster)])
