@@ -186,7 +186,8 @@ def explain_all(database, statements):
     for sql, params in statements:
         if sql in done or not explainable(sql):
             continue
-        if sql.endswith(" WHERE ?") and len(params) == 1 and not params[0]:
+        if (sql.endswith(" WHERE ?") and len(params) == 1 and not params[0]) \
+                or "WHERE (0 = 1)" in sql:  # peewee's empty IN: nothing is read
             continue
         done.add(sql)
         lines = plan(database, sql, params)

@@ -60,7 +60,8 @@ def day_summary(estate, day, now):
     flagged scans as a count) without loading the day's scans: the home panel and the patrol
     page show only these, and a busy day holds thousands of scans (issue 23)."""
     start, end = estate.day_bounds(day)
-    views = [v for v in rounds_between(estate, start, end) if start <= v.starts_at < end]
+    views = [v for v in rounds_between(estate, start, end, closed_scans=False)
+             if start <= v.starts_at < end]
     rounds = [{"view": v, "status": v.status(now), "done": v.done, "total": v.total}
               for v in views]
     ended = [r for r in rounds if r["view"].ends_at <= now]
@@ -104,7 +105,7 @@ def month_report(estate, year, month, now, user=None):
     rounds and scans (None: everyone's)."""
     first = date(year, month, 1)
     start, end = estate.month_bounds(year, month)
-    views = [v for v in rounds_between(estate, start, min(end, now), user)
+    views = [v for v in rounds_between(estate, start, min(end, now), user, closed_scans=False)
              if start <= v.starts_at and v.ends_at <= now]
     routes = {}
     for view in views:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from ..db import Prepared, db
 from ..models import Estate, User, notify
+from . import on_duty
 from .models import (
     EARLY_MINUTES,
     LONGEST_WINDOW_MINUTES,
@@ -191,18 +192,22 @@ def in_order(views):
     return sorted(views.values(), key=lambda v: (v.starts_at, v.schedule.id))
 
 
-def rounds_between(estate, start, end, user=None, checkpoint=None):
+def rounds_between(estate, start, end, user=None, checkpoint=None, closed_scans=True):
     """Every round (RoundView) whose window overlaps [start, end) (naive UTC), oldest first,
     with its stored row and scans; user: only the schedules they may walk (None: all);
-    checkpoint: only the rounds whose route has this checkpoint."""
+    checkpoint: only the rounds whose route has this checkpoint. closed_scans=False leaves
+    the scans of closed rounds unread (their done, total and status are stored): for the
+    figures of a month, whose scans number tens of thousands (issue 23)."""
     views, schedules, stops = computed_rounds(estate, start, end, user, checkpoint,
                                               structure(estate))
     rows = _stored_rounds(end, start, start - LONGEST_WINDOW, list(schedules) or [0])
     _add_rows(views, rows, schedules, stops)
     if rows:
-        by_row = {v.row.id: v for v in views.values() if v.row is not None}
+        by_row = {v.row.id: v for v in views.values()
+                  if v.row is not None and (closed_scans or v.row.closed_at is None)}
         for scan in (Scan.select(Scan, User).join(User)
-                     .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
+                     .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)
+                     if by_row else ()):
             by_row[scan.round_id].scans.append(scan)
     return in_order(views)
 
@@ -217,6 +222,8 @@ _stored_rounds = Prepared(lambda end, start, earliest, schedule_ids: Round.selec
 def guard_rounds(estate, user, now, upcoming=2):
     """The guard's current rounds and the next few, for the home panel and the patrol page."""
     views = rounds_between(estate, now - timedelta(hours=13), now + timedelta(hours=36), user)
+    memo = {}  # 当班人员（按排班）: only the rounds the roster gives this guard (issue 21)
+    views = [v for v in views if on_duty.may_walk(estate, v, user, memo)]
     current = [v for v in views if v.is_current(now)]
     later = [v for v in views if v.starts_at > now][:upcoming]
     return current, later
@@ -262,9 +269,11 @@ def _alert(estate, view, status, now, send=True):
         return False
     local = estate.local(view.starts_at)
     missing = "、".join(c.name for c in view.remaining[:10])
-    notify(User.with_role(estate, "supervisor", "manager"), estate, "patrol_missed",
-           f"{status}：{view.route.name} {local:%m-%d %H:%M}",
-           f"已巡 {len(view.counted_ids())}/{len(view.checkpoints)}。未巡：{missing}",
+    people = on_duty.round_people(estate, view) or []  # 当班人员（按排班）, issue 21
+    duty = f"当班：{'、'.join(u.display_name for u in people)}。" if people else ""
+    notify([*User.with_role(estate, "supervisor", "manager"), *people], estate,
+           "patrol_missed", f"{status}：{view.route.name} {local:%m-%d %H:%M}",
+           f"{duty}已巡 {len(view.counted_ids())}/{len(view.checkpoints)}。未巡：{missing}",
            link=f"/patrol/reports/day?date={local:%Y-%m-%d}")  # no request here for url_for
     return True
 
