@@ -271,7 +271,8 @@ def _alert(estate, view, status, now, send=True):
     missing = "、".join(c.name for c in view.remaining[:10])
     people = on_duty.round_people(estate, view) or []  # 当班人员（按排班）, issue 21
     duty = f"当班：{'、'.join(u.display_name for u in people)}。" if people else ""
-    notify([*User.with_role(estate, "supervisor", "manager"), *people], estate,
+    told = {u.id: u for u in [*User.with_role(estate, "supervisor", "manager"), *people]}
+    notify(told.values(), estate,
            "patrol_missed", f"{status}：{view.route.name} {local:%m-%d %H:%M}",
            f"{duty}已巡 {len(view.counted_ids())}/{len(view.checkpoints)}。未巡：{missing}",
            link=f"/patrol/reports/day?date={local:%Y-%m-%d}")  # no request here for url_for
