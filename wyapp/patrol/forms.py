@@ -76,6 +76,9 @@ class ScheduleForm(CreateOnce, PatrolForm):
     window_minutes = number("每轮时限（分钟）", 10, LONGEST_WINDOW_MINUTES,
                             f"时限应在 10 到 {LONGEST_WINDOW_MINUTES} 分钟之间。",
                             required("请填写每轮时限。"), default=60)
+    crew = RadioField("执行人员", choices=[SelectChoice("named", "指定人员"),
+                                         SelectChoice("roster", "当班人员（按排班）")],
+                      default="named", validators=[required("请选择执行人员。")])
     any_guard = BooleanField("本小区任何秩序维护员", default=True)
     guards = CheckboxesField("指定秩序维护员", coerce=record_id)
     active = BooleanField("启用", default=True)

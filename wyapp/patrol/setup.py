@@ -102,6 +102,8 @@ def save_schedule(estate, schedule, data, guards, now):
         data["start_times"] = ", ".join(f"{t:%H:%M}" for t in parse_times(data["start_times"]))
         data["span_start"] = data["span_end"] = ""
         data["every_minutes"] = None
+    if data.get("by_roster"):  # 当班人员（按排班）: the roster names who (issue 21)
+        data["any_guard"], guards = True, []
     if not data["any_guard"] and not guards:
         raise DomainError("请选择执行的秩序维护员，或勾选“本小区任何秩序维护员”。", "guards")
     for name, value in data.items():

@@ -213,7 +213,8 @@ def schedule_form(schedule_id=None):
     form = ScheduleForm(obj=schedule if schedule.id else None,
                         route=schedule.route_id if schedule.id else None,
                         weekdays=list(schedule.weekdays), guards=guards,
-                        mode="interval" if schedule.id and schedule.interval_mode else "fixed")
+                        mode="interval" if schedule.id and schedule.interval_mode else "fixed",
+                        crew="roster" if schedule.by_roster else "named")
     estate = current_estate()
     form.route.choices = [SelectChoice(r.id, r.name) for r in
                           scoped(Route).where(Route.active).order_by(Route.name)]
@@ -223,6 +224,7 @@ def schedule_form(schedule_id=None):
         data = {f: getattr(form, f).data for f in (
             "name", "start_times", "span_start", "span_end", "every_minutes", "window_minutes",
             "any_guard", "active")}
+        data["by_roster"] = form.crew.data == "roster"
         data["weekdays"] = "".join(sorted(form.weekdays.data or []))
         data["route"] = get_or_404(Route, form.route.data)
         if form.mode.data == "fixed":
