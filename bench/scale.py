@@ -233,6 +233,7 @@ class Bench:
                 counts["visits"] = counts.get("visits", 0) + bulk(Visit, [
                     {"estate": estate.id, "name": f"访客{i}", "phone": f"139{i % 10**8:08d}",
                      "unit": units[i % len(units)] if e_index == 0 else None,
+                     "plate": f"粤A{i % 100000:05d}" if i % 3 == 0 else "",
                      "purpose": "探亲访友", "party_size": 1, "time_in": at(i, n),
                      "time_out": at(i, n) + timedelta(hours=1),
                      "registered_by": users["gate"]} for i in range(n)])
