@@ -438,6 +438,12 @@ class Bench:
                 if self.client(role).get(page).status_code != 200:
                     continue
             self._write_plans(out, name, seen, flagged)
+        runs = self.runners()
+        for name in ("POST scan", "POST visitor"):
+            self.use()
+            with recording(db.obj) as seen:
+                runs[name]()
+            self._write_plans(out, name, seen, flagged)
         with self.ctx(), recording(db.obj) as seen:
             run_periodic(utcnow())
         self._write_plans(out, "tick", seen, flagged)
