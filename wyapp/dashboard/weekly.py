@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from flask import current_app, has_request_context, url_for
 from peewee import JOIN, IntegrityError, fn
 
+from .. import features
 from ..db import db
 from ..errors import DomainError
 from ..inspection.meters import month_report
@@ -146,6 +147,19 @@ def _still_open(estate, end):
             "oldest": oldest}
 
 
+def _actions(estate, last_day, end):
+    """例会待办 open at the week's end (issue 21: staff.meetings.open_at) as [[owner, item,
+    due date ISO, done since]]; [] when the staff feature is not enabled."""
+    if "wyapp.staff" not in features.ENABLED:
+        return []
+    try:
+        from ..staff.meetings import open_at
+    except ImportError:
+        return []
+    return [[a.owner.display_name, a.text, a.due_on.isoformat(), a.done_at is not None]
+            for a in open_at(estate, last_day, end)]
+
+
 def compile_week(estate, monday, now):
     """本周工作总结 of the week beginning `monday` (estate-local dates) as of `now` (naive UTC):
     a JSON-able dict of sections, each [(label, this week, the week before)], the daily
@@ -190,7 +204,8 @@ def compile_week(estate, monday, now):
             "sections": sections, "daily": daily,
             "causes": _causes(estate, start, end),
             "majors": [[c.code, c.who, c.content[:60], c.status] for c in majors],
-            "meters": _meters(estate, days[-1]), "open": _still_open(estate, end)}
+            "meters": _meters(estate, days[-1]), "open": _still_open(estate, end),
+            "actions": _actions(estate, days[-1], end)}
 
 
 def draft(estate, monday, now):

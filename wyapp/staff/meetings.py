@@ -86,6 +86,18 @@ def open_actions(estate, until_day):
                 .order_by(ActionItem.due_on, ActionItem.id))
 
 
+def open_at(estate, last_day, end):
+    """例会 action items open at the week's end, for the 周报 (issue 21): those of the
+    estate's meetings held on or before the local date `last_day` and not done before the
+    naive-UTC instant `end` (done later: `.done_at` is set, 完成 by now), owners joined,
+    by due date."""
+    return list(ActionItem.select(ActionItem, Meeting, User).join(Meeting)
+                .switch(ActionItem).join(User, on=(ActionItem.owner == User.id))
+                .where(Meeting.estate == estate, Meeting.held_on <= last_day,
+                       ActionItem.done_at.is_null() | (ActionItem.done_at >= end))
+                .order_by(ActionItem.due_on, ActionItem.id))
+
+
 # ── the archive's 例会纪要 ──
 
 def meeting_key(meeting):
