@@ -135,7 +135,8 @@ def effective_time(now, device_at):
 def round_for(estate, checkpoint, user, at, version=UNREAD):
     """The round a scan at `at` counts for: an open window (one where the checkpoint is
     still to scan, if several are open), else a window opening within the estate's 提前
-    minutes (PatrolSettings.early_minutes); None between windows: the scan is 计划外 and
+    minutes (PatrolSettings.early_minutes); None between windows, or when the window the
+    scan's time falls in was already closed (a late offline sync): the scan is 计划外 and
     no ended round changes after it ended (issue 17). The round comes with its stored row
     (if any) and its marks (ScanMark). Rounds follow the schedules as they are now: a window
     that an edited schedule no longer has takes no more scans. `at`: naive UTC. `version`:
@@ -145,12 +146,19 @@ def round_for(estate, checkpoint, user, at, version=UNREAD):
     views, _, _ = computed_rounds(estate, at, at + found.early + timedelta(minutes=1), user,
                                   checkpoint, found)
     ordered = in_order(views)
-    candidates = [v for v in ordered if v.is_current(at)]
+    candidates = _open([v for v in ordered if v.is_current(at)])
     if not candidates:  # only then the next window opening within the 提前 minutes
-        candidates = [v for v in ordered if at < v.starts_at <= at + found.early][:1]
-    _attach_rows_and_marks(candidates)
+        candidates = _open([v for v in ordered if at < v.starts_at <= at + found.early][:1])
     fresh = [v for v in candidates if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
     return (fresh or candidates or [None])[0]
+
+
+def _open(views):
+    """`views` with their rows and marks, less the rounds already closed: a scan synced from
+    the offline queue after its round was closed (its figures stored, a 部分完成/漏巡 alert
+    sent) must not change that round, so it is kept as 计划外 (issue 17)."""
+    _attach_rows_and_marks(views)
+    return [v for v in views if v.row is None or v.row.closed_at is None]
 
 
 def next_round(estate, checkpoint, user, at):
