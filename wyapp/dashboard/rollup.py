@@ -2,9 +2,10 @@
 
 Run by the periodic tick (every minute). Each pass:
 1. reads the rows added to the source tables since the last pass (ids above a watermark
-   per table, RollupMark) and marks the estate-days they belong to stale when that day has
-   already ended: an offline scan synced the next morning, a visitor registered late…;
-   inspection sheets submitted since the last pass for a slot of an earlier day likewise;
+   per table, RollupMark, kept one pass behind: see _late_rows) and marks the estate-days
+   they belong to stale when that day has already ended: an offline scan synced the next
+   morning, a visitor registered late…; inspection sheets submitted since the last pass
+   for a slot of an earlier day likewise;
 2. adds the ended days of the last BACKFILL_DAYS that have no row (a new install, a gap);
 3. recomputes once more the days whose row was computed before the day settled (rounds and
    night-shift sheets of a day run on into the next morning: SETTLE after midnight);
@@ -54,31 +55,48 @@ def _first_day(estate):
     return estate.today(estate.created_at)
 
 
+LAG = "~"  # RollupMark name suffix: the top id (or time) the pass before this one saw
+
+
 def _late_rows(estates, now, stale):
-    """Mark the ended days of rows added since the last pass; move the watermarks."""
+    """Mark the ended days of rows added since the last pass. Returns the watermarks to
+    move: [(name, new last_id, top seen now)].
+
+    PostgreSQL hands out ids before commit: a row with id n whose transaction is still open
+    when a pass reads id n + 1 commits afterwards. So the watermark moves only to the top
+    the pass before saw, and each pass reads again the ids above it (a minute's rows; their
+    days are mostly today, which is not marked): a row whose transaction ran across a pass
+    is found at the next one. Sheets likewise by submission time."""
     moved = []
+    marks = {m.name: m for m in RollupMark.select()}
     for name, model, dated in SOURCES:
         top = model.select(fn.MAX(model.id)).scalar() or 0
-        mark = RollupMark.get_or_none(RollupMark.name == name)
+        mark = marks.get(name)
         if mark is None:
-            RollupMark.insert(name=name, last_id=top, at=now).on_conflict_ignore().execute()
+            for key in (name, name + LAG):
+                RollupMark.insert(name=key, last_id=top, at=now).on_conflict_ignore().execute()
             continue
+        seen = marks.get(name + LAG)
+        before = min(seen.last_id if seen else mark.last_id, top)
         if top > mark.last_id:
             rows = (model.select(model.estate, dated)
                     .where(model.id > mark.last_id, model.id <= top).tuples())
             for estate_id, moment in rows:
                 _mark(estates.get(estate_id), estate_id, moment, now, stale)
-            moved.append((name, top))
-    mark = RollupMark.get_or_none(RollupMark.name == "sheet")
+        if (mark.last_id, seen.last_id if seen else None) != (before, top):
+            moved.append((name, before, top))
+    mark, seen = marks.get("sheet"), marks.get("sheet" + LAG)
     if mark is None:
-        RollupMark.insert(name="sheet", last_id=0, at=now).on_conflict_ignore().execute()
+        for key in ("sheet", "sheet" + LAG):
+            RollupMark.insert(name=key, last_id=0, at=now).on_conflict_ignore().execute()
     else:
+        since = min(mark.at, seen.at) if seen else mark.at
         for estate_id, period in (Sheet.select(Sheet.estate, Sheet.period)
-                                  .where(Sheet.submitted_at >= mark.at).tuples()):
+                                  .where(Sheet.submitted_at >= since).tuples()):
             estate = estates.get(estate_id)
             if estate is not None and period < estate.today(now):
                 stale.add((estate_id, period))
-        moved.append(("sheet", 0))
+        moved.append(("sheet", None, None))
     return moved
 
 
@@ -123,12 +141,25 @@ def refresh(now):
     for estate_id, day in todo:
         with db.atomic():
             recompute(estates[estate_id], day, now)
-    for name, top in moved:
-        update = {RollupMark.at: now}
-        if top:
-            update[RollupMark.last_id] = top
-        RollupMark.update(update).where(RollupMark.name == name).execute()
+    for name, before, top in moved:
+        _move_mark(name, before, top, now)
     return len(todo)
+
+
+def _move_mark(name, before, top, now):
+    """Move a watermark to `before` (the top the previous pass saw) and remember `top` for
+    the next pass; for sheets (before None) the times: `at` now, the lag row the last `at`."""
+    if before is None:
+        last = RollupMark.get(RollupMark.name == name).at
+        (RollupMark.insert(name=name + LAG, last_id=0, at=last)
+         .on_conflict(conflict_target=[RollupMark.name], update={RollupMark.at: last})
+         .execute())
+        RollupMark.update(at=now).where(RollupMark.name == name).execute()
+        return
+    RollupMark.update(last_id=before, at=now).where(RollupMark.name == name).execute()
+    (RollupMark.insert(name=name + LAG, last_id=top, at=now)
+     .on_conflict(conflict_target=[RollupMark.name],
+                  update={RollupMark.last_id: top, RollupMark.at: now}).execute())
 
 
 def rollup_range(estate, first, last, now):
