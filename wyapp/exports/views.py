@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from ..auth import current_estate, estate_required
 from ..db import utcnow
 from ..guards import needs_estate
+from ..storage import StorageError
 from ..web import render
 from . import files
 from .models import READY, ExportFile
@@ -73,8 +74,10 @@ def download_file(file_id):
         return redirect(url_for("exports.index"))
     try:
         stored = files.open_file(export)
-    except FileNotFoundError:
+    except FileNotFoundError:  # storage.NotStored: pruned, or lost from the store
         abort(404)
+    except StorageError:  # the store cannot be read now (a bucket unreachable)
+        abort(503, "导出文件暂时无法读取，请稍后再试。")
     return xlsx_download(stored, export.filename or "export.xlsx")
 
 
