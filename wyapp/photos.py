@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app
+from flask_login import current_user
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -96,13 +97,25 @@ def save_photos(estate, uploads, user=None, limit=9, field="photo"):
 
 
 bp = Blueprint("photos", __name__)
+PRIVATE_RULES = []  # rule(photo, user) -> None (not its photo) | True / False (may see it)
+
+
+def private_rule(rule):
+    """Register a feature's rule for its private photos (a sick note may be seen by its
+    applicant and the leads only, issue 21): rule(photo, user) answers None for a photo
+    that is not its own, else whether `user` may see it. A decorator; returns `rule`."""
+    PRIVATE_RULES.append(rule)
+    return rule
 
 
 @bp.route("/photos/<int:photo_id>.jpg")
 @estate_required
 def show(photo_id):
-    """A stored photo, for users of its estate only."""
+    """A stored photo, for users of its estate only (and of a private one, only those its
+    feature's rule lets see it: 404 to anyone else)."""
     photo = get_or_404(Photo, photo_id)
+    if any(rule(photo, current_user) is False for rule in PRIVATE_RULES):
+        abort(404)
     try:
         response = storage().send(photo.key, "image/jpeg", max_age=86400)
     except NotStored:

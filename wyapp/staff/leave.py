@@ -12,6 +12,7 @@ from decimal import Decimal
 from ..db import db
 from ..errors import DomainError, NotAllowed
 from ..models import User, notify
+from ..photos import private_rule
 from .models import APPROVED, HALVES, LEAVE_KINDS, PENDING, REFUSED, WITHDRAWN, Leave, StaffSettings
 from .rosters import gaps, team_of
 
@@ -179,3 +180,15 @@ def visible_leave(estate, user):
     if not user.has_role("supervisor", "manager"):
         query = query.where(Leave.user == user)
     return query
+
+
+@private_rule
+def sick_note_rule(photo, user):
+    """/photos/<id>.jpg of a leave request's photo (a sick note, issue 21): its applicant,
+    the estate's supervisors and managers may see it, nobody else (the photo route answers
+    404). None for a photo that is no leave's."""
+    applicant = Leave.select(Leave.user).where(Leave.photo == photo.id).scalar()
+    if applicant is None:
+        return None
+    return applicant == user.id or user.has_role("supervisor", "manager")
+
