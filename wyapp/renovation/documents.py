@@ -30,9 +30,19 @@ RECHECK = timedelta(days=30)
 KEY = "ZX"  # the archive's key of a renovation: "ZX-3" (internal; people read ZX000003)
 
 
-def permit_facts(renovation):
-    """What the permit and its public page show (no personal data): a dict of text."""
+def permit_facts(renovation, now=None):
+    """What the permit and its public page show (no personal data): a dict of text. With
+    `now` (naive UTC; the public page) `valid` holds only on the estate's days from the
+    planned start to the end date: a neighbour scanning the door after the end date reads
+    已超期, before the start 未到开工日期."""
     settings = RenovationSettings.of(renovation.estate)
+    state, valid = renovation.state, renovation.status in UNDER_WAY
+    if valid and now is not None:
+        today = renovation.estate.today(now)
+        if today > renovation.end_date:
+            state, valid = f"已超期（应于 {renovation.end_date:%Y-%m-%d} 前完工）", False
+        elif today < renovation.planned_start:
+            state, valid = "未到开工日期", False
     scope = "、".join(renovation.scope_items)
     return {"code": renovation.code, "unit": renovation.unit.label,
             "estate": renovation.estate.name, "scope": scope,
@@ -41,8 +51,7 @@ def permit_facts(renovation):
             if settings.holiday_list() else "公共假日不得施工",
             "start": f"{renovation.planned_start:%Y-%m-%d}",
             "end": f"{renovation.end_date:%Y-%m-%d}", "company": renovation.company,
-            "licence_no": renovation.licence_no, "state": renovation.state,
-            "valid": renovation.status in UNDER_WAY,
+            "licence_no": renovation.licence_no, "state": state, "valid": valid,
             "conditions": renovation.conditions,
             "office_phone": settings.office_phone or "请咨询物业服务中心"}
 

@@ -177,7 +177,7 @@ def refund_pdf(renovation_id):
 
 
 def _public(renovation):
-    return render("renovation/public.html", permit=permit_facts(renovation),
+    return render("renovation/public.html", permit=permit_facts(renovation, utcnow()),
                   estate=renovation.estate)
 
 
