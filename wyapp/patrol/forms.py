@@ -78,7 +78,7 @@ class ScheduleForm(CreateOnce, PatrolForm):
                             required("请填写每轮时限。"), default=60)
     crew = RadioField("执行人员", choices=[SelectChoice("named", "指定人员"),
                                          SelectChoice("roster", "当班人员（按排班）")],
-                      default="named", validators=[required("请选择执行人员。")])
+                      default="named", validate_choice=False)  # anything else: named
     any_guard = BooleanField("本小区任何秩序维护员", default=True)
     guards = CheckboxesField("指定秩序维护员", coerce=record_id)
     active = BooleanField("启用", default=True)
