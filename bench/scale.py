@@ -349,6 +349,20 @@ class Bench:
                          for i in range(have_visits, visits)])
             self._analyze()
 
+    def megabytes(self):
+        """The database's size on disk (tables and indexes), MB."""
+        from wyapp.db import db
+        with self.ctx():
+            if "postgres" in self.url:
+                size = db.execute_sql(
+                    "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                    "WHERE c.relnamespace = current_schema()::regnamespace "
+                    "AND c.relkind = 'r'").fetchone()[0]
+            else:
+                db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                size = Path(self.url.split("///", 1)[1]).stat().st_size
+        return float(size) / 2**20
+
     def _analyze(self):
         from wyapp.db import db
         if "postgres" in self.url:
@@ -520,6 +534,10 @@ def main():
         scale_bench.busy_today(5000, 5000)
         demo_2, day5000 = measure_pair(demo_bench, scale_bench, args.times)
         ticks = scale_bench.tick_jobs()
+        sizes = [bench.megabytes() for bench in benches]
+        print(f"[{kind}] database size: demo {sizes[0]:.0f} MB, at scale {sizes[1]:.0f} MB "
+              f"({(sizes[1] - sizes[0]) / 2:.0f} MB for the demo estate's {args.size} history, "
+              "as much again for the twenty others)", flush=True)
     finally:
         for bench in benches:
             if hasattr(bench.database, "close_all"):
