@@ -10,14 +10,16 @@ from datetime import timedelta
 import pytest
 
 from tests import factories
-from tests.factories import patrol
+from tests.factories import inspection, patrol
 from tests.factories import staff as records
 from wyapp import features
+from wyapp.inspection.models import Plan
+from wyapp.inspection.plans import raise_overdue_alerts, today_slots
 from wyapp.models import Estate, Notification
 from wyapp.patrol import on_duty
 from wyapp.patrol.models import Schedule
 from wyapp.patrol.rounds import close_expired_rounds, guard_rounds
-from wyapp.staff.attribution import missed_rounds
+from wyapp.staff.attribution import missed_rounds, overdue_sheets
 
 pytestmark = pytest.mark.clock
 
@@ -126,3 +128,76 @@ def test_the_schedule_form_saves_the_roster_choice(app, in_db, now, login):
         made = Schedule.get(Schedule.name == "南区当班巡逻")
         assert made.by_roster and made.any_guard
     assert "当班人员（按排班）" in client.get("/patrol/schedules").text
+
+
+# ── inspection plans on 当班人员: the 工程 roster ──
+
+def _roster_plan(estate):
+    made = inspection.plan_for(estate, "DT-01", frequency="每日", engineers=[])
+    Plan.update(by_roster=True).where(Plan.id == made.id).execute()
+    return made
+
+
+def _other_engineer(estate):
+    return factories.user("engineer2", roles=("engineer",), estates=[estate],
+                          display_name="周工")
+
+
+def test_a_roster_plans_sheet_is_the_rostered_engineers_only(app, in_db, now, login):
+    with in_db():
+        estate = _estate()
+        plan = _roster_plan(estate)
+        engineer, other = records.staff("engineer"), _other_engineer(estate)
+        records.entry(estate, engineer, estate.today(now), _all_day(estate), team="工程")
+        assert [s.plan.id for s in today_slots(estate, now, engineer)] == [plan.id]
+        assert today_slots(estate, now, other) == []
+        name = plan.equipment.name
+    assert name in login("engineer").get("/").text
+    assert name not in login("engineer2").get("/").text
+
+
+def test_an_overdue_roster_sheet_is_alerted_to_the_replacement_not_the_engineer_on_leave(
+        app, in_db, now):
+    with in_db():
+        estate = _estate()
+        plan = _roster_plan(estate)
+        engineer, other = records.staff("engineer"), _other_engineer(estate)
+        yesterday = estate.today(now) - timedelta(days=1)
+        entry = records.entry(estate, engineer, yesterday, _all_day(estate), team="工程")
+        records.leave(estate, engineer, yesterday, kind="病假", now=now - timedelta(days=5),
+                      approved_by=[records.staff("supervisor")])
+        records.entry(estate, other, yesterday, _all_day(estate), team="工程", covers=entry)
+        assert raise_overdue_alerts(now) >= 1
+        when = f"{yesterday:%m-%d}"
+        [alert] = Notification.select().where(Notification.user == other,
+                                              Notification.kind == "inspection_overdue")
+        assert when in alert.title and "当班：周工。" in alert.body
+        assert not Notification.select().where(Notification.user == engineer,
+                                               Notification.kind == "inspection_overdue",
+                                               Notification.title.contains(when)).exists()
+        lead = Notification.get(Notification.user == records.staff("supervisor"),
+                                Notification.kind == "inspection_overdue",
+                                Notification.title.contains(when))
+        assert "当班：周工。" in lead.body
+        found = [f for f in overdue_sheets(estate, yesterday, yesterday, now)
+                 if f["slot"].plan.id == plan.id]
+        assert [[u.display_name for u in f["people"]] for f in found] == [["周工"]]
+
+
+def test_the_plan_form_saves_the_roster_choice(app, in_db, now, login):
+    with in_db():
+        estate = _estate()
+        equipment = inspection.equipment(estate, "SB-01")
+        checklist = inspection.checklist(estate, "水泵房日检表")
+        engineer_id = records.staff("engineer").id
+    client = login("supervisor")
+    page = client.get("/inspection/plans/new")
+    assert "当班人员（按排班）" in page.text
+    response = client.post("/inspection/plans/new", data={
+        "equipment": equipment.id, "checklist": checklist.id, "frequency": "每日",
+        "crew": "roster", "engineers": [engineer_id], "active": "y"})
+    assert response.status_code == 302, response.text
+    with in_db():
+        made = Plan.get(Plan.equipment == equipment.id)
+        assert made.by_roster and not list(made.engineer_rows)
+    assert "当班人员（按排班）" in client.get("/inspection/plans").text

@@ -125,6 +125,9 @@ class PlanForm(CreateOnce, BaseForm):
     equipment = Choice("设备", coerce=record_id)
     checklist = Choice("检查表", coerce=record_id)
     frequency = Choice("频次", choices=list(FREQUENCIES))
+    crew = Choice("执行人员", choices=options([("named", "指定人员"),
+                                              ("roster", "当班人员（按排班）")]),
+                  default="named", validate_choice=False)  # anything else: named
     engineers = CheckboxesField("负责工程师（不选则所有工程师可做）", coerce=record_id)
     active = BooleanField("启用", default=True)
 

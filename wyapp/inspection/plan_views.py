@@ -78,7 +78,8 @@ def _plan_form(plan):
     engineers = [r.user_id for r in plan.engineer_rows] if plan.id else []
     form = PlanForm(engineers=engineers, equipment=plan.equipment_id,
                     checklist=plan.checklist_id, frequency=plan.frequency,
-                    active=plan.active if plan.id else True)
+                    active=plan.active if plan.id else True,
+                    crew="roster" if plan.by_roster else "named")
     form.equipment.choices = options((e.id, f"{e.code} {e.name}")
                                      for e in scoped(Equipment).order_by(Equipment.code))
     form.checklist.choices = options((c.id, c.name)
@@ -99,12 +100,14 @@ def plan_form(plan_id=None):
         plan.equipment = get_or_404(Equipment, form.equipment.data)
         plan.checklist = get_or_404(Checklist, form.checklist.data)
         plan.frequency, plan.active = form.frequency.data, form.active.data
+        plan.by_roster = form.crew.data == "roster"  # the roster names who (issue 21)
+        named = [] if plan.by_roster else form.engineers.data or []
         def save():
             with db.atomic():
                 plan.save()
                 PlanEngineer.delete().where(PlanEngineer.plan == plan).execute()
                 PlanEngineer.insert_many([{"plan": plan, "user": u}
-                                          for u in form.engineers.data or []]).execute()
+                                          for u in named]).execute()
             return plan
         if plan_id:
             save()

@@ -11,6 +11,7 @@ from peewee import IntegrityError
 
 from ..db import db
 from ..models import Estate, User, notify
+from . import on_duty
 from .models import Checklist, Equipment, OverdueAlert, Plan, PlanEngineer, Sheet
 
 SHIFT_HOURS = {"白班": (8, 20), "夜班": (20, 32)}  # 夜班 ends at 08:00 the next day
@@ -130,6 +131,9 @@ def today_slots(estate, now, engineer=None):
     local_now = estate.local(now)
     slots = make_slots(active_plans(estate, engineer), estate,
                        lambda plan: current_periods(plan.frequency, local_now))
+    if engineer is not None:  # 当班人员（按排班）: only the slots the roster gives them
+        memo = {}
+        slots = [s for s in slots if on_duty.may_do(estate, s, engineer, memo)]
     return sorted(slots, key=lambda s: (s.period, SHIFT_ORDER[s.shift],
                                         s.plan.equipment.code))
 
@@ -176,14 +180,17 @@ def _alert_once(estate, slot):
     if done:
         return 0
     equipment = slot.plan.equipment
-    users = _plan_engineers(slot.plan) | set(User.with_role(estate, "supervisor"))
+    people = on_duty.slot_people(estate, slot)  # 当班人员（按排班）, issue 21
+    users = (set(people) if people is not None else _plan_engineers(slot.plan)) \
+        | set(User.with_role(estate, "supervisor"))
     when = f"{slot.period:%m-%d}{' ' + slot.shift if slot.shift else ''}"
+    duty = f"当班：{'、'.join(u.display_name for u in people)}。" if people else ""
     try:
         with db.atomic():
             OverdueAlert.create(plan=slot.plan, period=slot.period, shift=slot.shift)
             return notify(users, estate, "inspection_overdue",
                           f"设备日检超时：{equipment.name}（{when}）",
-                          f"{equipment.location} {slot.plan.checklist.name} 未在期限内提交。",
+                          f"{duty}{equipment.location} {slot.plan.checklist.name} 未在期限内提交。",
                           _link("inspection.equipment", equipment_id=equipment.id))
     except IntegrityError:  # another worker alerted it a moment ago
         return 0
