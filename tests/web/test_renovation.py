@@ -297,7 +297,7 @@ def test_another_estates_renovation_is_absent(client, login, in_db):
 
 def test_gate_is_told_of_workers_and_warned_of_others(client, login, in_db):
     with in_db():
-        make.approved()
+        make.approved(planned_start=home().today(utcnow()))  # work may start today
     login("gate")
     home_page = client.get("/gate/")
     assert 'id="renovation-gate-hook"' in home_page.text

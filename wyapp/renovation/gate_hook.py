@@ -36,7 +36,8 @@ def on_list(renovation, name="", phone=""):
 def gate_warnings(estate, now, unit_text, name="", phone="", purpose=""):
     """(renovation or None, [Chinese warnings]) for a visitor being registered at the gate:
     a 装修施工 visitor for a unit under renovation who is not on its workers' list, or any
-    work visitor outside the allowed hours (estate time) or on a listed public holiday.
+    work visitor on a day outside the permit's dates (planned start to the extended end
+    date), outside the allowed hours (estate time) or on a listed public holiday.
     Warnings mark, they never block: the guard decides."""
     renovation = under_way(estate, unit_text)
     if renovation is None:
@@ -45,6 +46,11 @@ def gate_warnings(estate, now, unit_text, name="", phone="", purpose=""):
     if purpose == WORK_PURPOSE and (name or phone) and on_list(renovation, name, phone) is None:
         warnings.append(f"{name or phone} 不在 {renovation.unit.label} 的装修工人名单上"
                         "（不阻止登记，请核实）。")
+    today = estate.today(now)
+    if purpose == WORK_PURPOSE and not renovation.planned_start <= today <= renovation.end_date:
+        warnings.append(f"今天不在 {renovation.unit.label} 的施工日期内"
+                        f"（{renovation.planned_start:%Y-%m-%d} 至 "
+                        f"{renovation.end_date:%Y-%m-%d}）。")
     settings = RenovationSettings.of(estate)
     if purpose == WORK_PURPOSE and not work_allowed(settings, estate.local(now)):
         warnings.append(f"现在不是允许的装修施工时间（{hours_text(settings)}，公共假日不施工）。")
