@@ -102,3 +102,22 @@ def test_a_deduction_racing_the_refund_is_in_the_refund_or_refused(app, in_db, n
         renovation = Renovation.get_by_id(renovation_id)
         kept = sum((d.amount for d in Deduction.select()), Decimal("0"))
         assert renovation.refund_amount == renovation.deposit - kept
+
+
+def test_an_extension_of_a_finished_renovation_cannot_be_approved(in_db, now):
+    """A request left pending while the work was accepted: approving it would move the end
+    date of a finished (or closed) renovation; it can still be refused."""
+    from datetime import timedelta
+
+    from wyapp.renovation.models import Extension
+    with in_db():
+        renovation = make.approved(Estate.get(), "1-101", now=now)
+        extension = flow.request_extension(renovation, staff("desk"), now,
+                                           renovation.end_date + timedelta(days=5), "材料未到")
+        end = renovation.end_date
+        Renovation.update(status="已完工").where(Renovation.id == renovation.id).execute()
+        with pytest.raises(DomainError, match="不能再延期"):
+            flow.decide_extension(Extension.get_by_id(extension.id), staff("manager"), now, True)
+        assert Renovation.get_by_id(renovation.id).end_date == end
+        flow.decide_extension(Extension.get_by_id(extension.id), staff("manager"), now, False)
+        assert Extension.get_by_id(extension.id).status == "已驳回"

@@ -118,15 +118,18 @@ def request_extension(renovation, by, now, new_end, reason):
 
 
 def decide_extension(extension, by, now, approved):
-    """The manager approves (the end date moves) or refuses a pending extension."""
+    """The manager approves (the end date moves) or refuses a pending extension; approving
+    needs the work still under way (a request left pending past acceptance is refused)."""
     if not by.has_role("manager"):
         raise NotAllowed("延期由物业经理审批。")
+    renovation = _lock(extension.renovation)
+    if approved and renovation.status not in UNDER_WAY:
+        raise DomainError(f"装修当前为“{renovation.state}”，不能再延期；可以驳回这个申请。")
     changed = (Extension.update(status="已批准" if approved else "已驳回", decided_by=by,
                                 decided_at=now)
                .where(Extension.id == extension.id, Extension.status == "待审批").execute())
     if not changed:
         raise DomainError("这个延期申请已经处理过了。")
-    renovation = extension.renovation
     if approved:
         Renovation.update(end_date=extension.new_end).where(
             Renovation.id == renovation.id).execute()
