@@ -98,3 +98,24 @@ def test_claims_table_migrates_onto_an_existing_database(in_db):
             SchemaMigration.name == "archive:0002_filing_claims").execute()
         assert migrate(migration_groups()) == ["archive:0002_filing_claims"]
         assert FilingClaim.select().count() == 0
+
+
+def test_a_worker_outlived_by_its_claim_stores_nothing(in_db, now, monkeypatch):
+    """A worker whose rendering outlasted CLAIM_EXPIRES (a stalled WeasyPrint, a paused VM)
+    finds on waking that another worker took the claim over and filed the version: it
+    stores no second file and ends quietly (no error for the queue to retry)."""
+    real_render = services._render
+    later = now + timedelta(minutes=20)
+
+    def stalled(*args):
+        monkeypatch.setattr(services, "_render", real_render)
+        # meanwhile, 20 minutes on, a second worker takes the expired claim over and files
+        assert services.file_document("test_note", Estate.get(), "2026-06-14", later)
+        return real_render(*args)
+    with in_db():
+        estate = Estate.get()
+        monkeypatch.setattr(services, "_render", stalled)
+        assert services.file_document("test_note", estate, "2026-06-14", now) is None
+        assert Document.select().count() == 1
+        assert len(list(storage().keys("archive/"))) == 1
+        assert services.verify() == []

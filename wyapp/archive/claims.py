@@ -45,6 +45,13 @@ def _filed(kind_code, estate, period, version):
                                    Document.version == version).exists()
 
 
+def holds_filing(token):
+    """True while the claim is still this token's: a worker whose claim was taken over
+    (it outlived CLAIM_EXPIRES) must store and index nothing."""
+    return FilingClaim.select().where(
+        FilingClaim.token == token.removeprefix("taken-over:")).exists()
+
+
 def release_filing(token):
     """Give up a claim (rendering or storing failed before any file was stored), so that the
     queue's retry, or another worker, may file this version at once."""

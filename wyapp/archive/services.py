@@ -12,7 +12,7 @@ from ..errors import DomainError
 from ..features import document_kinds
 from ..models import Estate
 from ..storage import AlreadyStored, NotStored, sha256_of, storage
-from .claims import claim_filing, release_filing
+from .claims import claim_filing, holds_filing, release_filing
 from .models import GENESIS, Document, SweepMark
 
 SWEEP_EVERY = timedelta(hours=1)
@@ -96,12 +96,25 @@ def file_document(kind_code, estate, period, now=None):
     relative = f"{estate.id}/{kind.code}/{period}-v{version}{suffix}.pdf"
     try:
         pdf = _render(kind, estate, period, data, payload, archive_no, previous, reason)
+        if not holds_filing(token):  # rendering outlasted the claim: another worker files
+            return None
         storage().put(archive_key(relative), pdf, "application/pdf", once=True)
     except AlreadyStored:  # a file is there: the claim expires and is taken over (new name)
         raise
     except Exception:  # nothing stored: the queue's retry may claim this version again
         release_filing(token)
         raise
+    try:
+        return _index(kind, estate, period, version, archive_no, previous, reason, relative,
+                      pdf, payload, sections)
+    except IntegrityError:  # the claim was taken over while storing: the other worker's
+        return None         # row stands (this file stays unindexed, never replaced)
+
+
+def _index(kind, estate, period, version, archive_no, previous, reason, relative, pdf,
+           payload, sections):
+    """Append the filed PDF's row to the hash chain; IntegrityError if this version has a
+    row already."""
     with _chain_lock():
         tip = Document.select().order_by(Document.id.desc()).first()
         doc = Document(kind=kind.code, estate=estate, period=period, version=version,
