@@ -79,7 +79,8 @@ def test_a_guard_on_leave_does_not_get_the_round_the_replacement_does(app, in_db
     assert page.status_code == 200 and "东区按排班巡逻" in page.text
 
 
-def test_a_missed_roster_round_is_alerted_to_and_put_down_to_the_guard_on_duty(app, in_db, now):
+def test_a_missed_roster_round_is_alerted_to_and_put_down_to_the_guard_on_duty(app, in_db, now,
+                                                                              login):
     with in_db():
         estate = _estate()
         schedule = _roster_schedule(estate, now, "夜间按排班巡逻", before=180)  # ended 2 h ago
@@ -97,6 +98,10 @@ def test_a_missed_roster_round_is_alerted_to_and_put_down_to_the_guard_on_duty(a
         [found] = [f for f in missed_rounds(estate, start, now, now)
                    if f["view"].schedule.id == schedule.id]
         assert [u.display_name for u in found["people"]] == ["张保安"]
+        day = _window_day(estate, now, 180)
+    page = login("supervisor").get(f"/patrol/reports/day?date={day:%Y-%m-%d}")
+    assert page.status_code == 200
+    assert "夜间按排班巡逻" in page.text and "当班：张保安" in "".join(page.text.split())
 
 
 def test_without_the_staff_feature_any_guard_walks_a_roster_schedule(app, in_db, now,

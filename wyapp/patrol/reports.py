@@ -5,6 +5,7 @@ from datetime import date
 from peewee import Case, fn
 
 from ..models import User
+from . import on_duty
 from .models import Checkpoint, Scan
 from .rounds import MISSED, PARTIAL, rounds_between
 
@@ -80,13 +81,15 @@ def day_report(estate, day, now, user=None):
     round) apart as "off_round"; per guard. user: only their rounds and scans (None:
     everyone's)."""
     start, end = estate.day_bounds(day)
-    views = [v for v in rounds_between(estate, start, end, user) if start <= v.starts_at < end]
+    memo = {}  # 当班人员（按排班）: who the roster had on a round (issue 21)
+    views = [v for v in rounds_between(estate, start, end, user) if start <= v.starts_at < end
+             and (user is None or on_duty.may_walk(estate, v, user, memo))]
     rounds = []
     for view in views:
         status = view.status(now)
         scans = [s for s in view.scans if user is None or s.user_id == user.id]
         rounds.append({"view": view, "status": status, "done": view.done, "total": view.total,
-                       "scans": scans,
+                       "scans": scans, "people": on_duty.round_people(estate, view, memo),
                        "missed": view.remaining if status in (PARTIAL, MISSED) else []})
     ended = [r for r in rounds if r["view"].ends_at <= now]
     scans = _scans_between(estate, start, end, user)
