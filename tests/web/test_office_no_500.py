@@ -9,7 +9,7 @@ import pytest
 
 from tests import factories
 from tests.factories import dashboard as df
-from tests.web.test_no_500 import ONE_OF_EACH_KIND, ROLES, Probe, _distinct
+from tests.web.test_no_500 import ROLES, SWEPT, Probe, _distinct
 from wyapp.dashboard import weekly as rules
 from wyapp.exports.models import READY, ExportFile
 from wyapp.models import Estate, User
@@ -45,5 +45,5 @@ def test_every_hostile_value_reaches_every_office_route(office, client, blueprin
     probe = Probe(office, client, blueprint)
     roles = [*ROLES, "no_estate"]
     probe.survey(roles)
-    probe.sweep(roles, ONE_OF_EACH_KIND)
+    probe.sweep(roles, SWEPT)
     assert not probe.failures, "\n".join(map(repr, _distinct(probe.failures)))

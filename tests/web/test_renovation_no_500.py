@@ -9,7 +9,7 @@ import pytest
 from tests import factories
 from tests.factories import renovation as make
 from tests.factories.service import staff
-from tests.web.test_no_500 import ONE_OF_EACH_KIND, ROLES, Probe, _distinct
+from tests.web.test_no_500 import ROLES, SWEPT, Probe, _distinct
 from wyapp.models import Estate
 from wyapp.renovation import flow, inspections
 
@@ -42,6 +42,6 @@ def test_every_hostile_value_reaches_every_renovation_route(renovations, client)
     probe = Probe(renovations, client, "renovation")
     roles = [*ROLES, "no_estate"]
     probe.survey(roles)
-    probe.sweep(roles, ONE_OF_EACH_KIND)
+    probe.sweep(roles, SWEPT)
     assert len(probe.rules) >= 15
     assert not probe.failures, "\n".join(map(repr, _distinct(probe.failures)))
