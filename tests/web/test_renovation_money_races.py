@@ -121,3 +121,27 @@ def test_an_extension_of_a_finished_renovation_cannot_be_approved(in_db, now):
         assert Renovation.get_by_id(renovation.id).end_date == end
         flow.decide_extension(Extension.get_by_id(extension.id), staff("manager"), now, False)
         assert Extension.get_by_id(extension.id).status == "已驳回"
+
+
+def test_two_ticks_at_once_raise_each_overdue_alert_once(app, in_db, now):
+    """Two workers run the periodic job at the same moment (the first one's transaction still
+    open when the second reads): one 装修巡查逾期 and one 装修整改逾期, not two of each."""
+    from datetime import timedelta
+
+    from wyapp.models import Notification
+    with in_db():
+        renovation_id, _ = _violations(now, {"消防": "堵塞通道"})
+        yesterday = Estate.get().today(now) - timedelta(days=1)
+        Renovation.update(next_inspection=yesterday).where(
+            Renovation.id == renovation_id).execute()
+        Violation.update(deadline=yesterday).execute()
+    later = now + timedelta(minutes=1)
+    results = _held_then(app, lambda: inspections.alert_overdue(later),
+                         lambda: inspections.alert_overdue(later))
+    assert results == {"first": "ok", "second": "ok"}, results
+    with in_db():
+        kinds = [n.kind for n in Notification.select().where(
+            Notification.kind.startswith("renovation_"))]
+        inspectors = len({n.user_id for n in Notification.select()})
+        assert kinds.count("renovation_inspection_overdue") == inspectors
+        assert kinds.count("renovation_rectify_overdue") == inspectors

@@ -159,8 +159,12 @@ def alert_overdue(now):
         due = renovation.next_inspection
         if estate.today(now) <= due or renovation.inspection_alerted_on == due:
             continue
-        Renovation.update(inspection_alerted_on=due).where(
-            Renovation.id == renovation.id).execute()
+        # conditional: a second worker running the job at once finds it taken
+        if not Renovation.update(inspection_alerted_on=due).where(
+                Renovation.id == renovation.id,
+                Renovation.inspection_alerted_on.is_null()
+                | (Renovation.inspection_alerted_on != due)).execute():
+            continue
         notify(_inspectors(estate), estate, "renovation_inspection_overdue",
                f"装修巡查逾期：{renovation.unit.label}（{renovation.code}）",
                f"应于 {due:%Y-%m-%d} 巡查", f"/renovation/{renovation.id}")
@@ -172,7 +176,9 @@ def alert_overdue(now):
         estate = renovation.estate
         if estate.today(now) <= violation.deadline:
             continue
-        Violation.update(overdue_alerted_at=now).where(Violation.id == violation.id).execute()
+        if not Violation.update(overdue_alerted_at=now).where(
+                Violation.id == violation.id, Violation.overdue_alerted_at.is_null()).execute():
+            continue
         notify(_inspectors(estate), estate, "renovation_rectify_overdue",
                f"装修整改逾期：{renovation.unit.label} {violation.item}",
                f"整改期限 {violation.deadline:%Y-%m-%d}：{violation.description}",
