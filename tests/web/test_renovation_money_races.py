@@ -1,9 +1,11 @@
-"""The deposit under real concurrency: two managers deducting at once, a deduction racing
-the refund — each in its own thread, connection and transaction, the first one held open
-until the second has started. The deductions never exceed the deposit, one violation is
-deducted once (the second a Chinese refusal, not an IntegrityError), and the refund recorded
-is the deposit minus every deduction kept. SQLite transactions begin IMMEDIATE (one writer);
-PostgreSQL's rows are locked by the renovation's own row."""
+"""The renovation under real concurrency: two managers deducting at once, a deduction racing
+the refund, two workers running the overdue alerts at once — each in its own thread,
+connection and transaction, the first one held open until the second has started. The
+deductions never exceed the deposit, one violation is deducted once (the second a Chinese
+refusal, not an IntegrityError), the refund recorded is the deposit minus every deduction
+kept, each alert is raised once; and an extension left pending past acceptance is not
+approved. SQLite transactions begin IMMEDIATE (one writer); PostgreSQL's are kept apart by
+the renovation's own row (flow._lock) or a conditional UPDATE."""
 import threading
 import time
 from decimal import Decimal
