@@ -1,6 +1,7 @@
 """The permit's public page tells a neighbour whether work may go on today: 有效 only between
 the planned start and the (extended) end date while work is under way; after the end date
-it reads 已超期, before the start 未到开工日期 — never 有效 for a permit whose dates are over."""
+it reads 已超期 (待验收 once the owner reported the work done), before the start 未到开工日期 —
+never 有效 for a permit whose dates are over."""
 from datetime import timedelta
 
 import pytest
@@ -13,11 +14,11 @@ from wyapp.renovation.models import Renovation
 pytestmark = pytest.mark.clock
 
 
-def _state(client, in_db, start, end):
+def _state(client, in_db, start, end, **fields):
     with in_db():
         estate = home()
         renovation = make.approved(estate, "1-101")
-        Renovation.update(planned_start=start(estate), end_date=end(estate)).where(
+        Renovation.update(planned_start=start(estate), end_date=end(estate), **fields).where(
             Renovation.id == renovation.id).execute()
         token = current_label("renovation_permit", renovation.id).token
     client.post("/logout")
@@ -42,3 +43,10 @@ def test_a_permit_within_its_dates_is_valid(client, in_db, now):
     text = _state(client, in_db, lambda e: e.today(now) - timedelta(days=1),
                   lambda e: e.today(now))
     assert ">有效<" in text
+
+
+def test_a_permit_waiting_for_acceptance_after_its_end_date_says_so(client, in_db, now):
+    from wyapp.renovation.models import AWAITING
+    text = _state(client, in_db, lambda e: e.today(now) - timedelta(days=30),
+                  lambda e: e.today(now) - timedelta(days=1), status=AWAITING)
+    assert "待验收" in text and "已超期" not in text and ">有效<" not in text

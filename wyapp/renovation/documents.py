@@ -16,6 +16,7 @@ from ..models import User, record_number
 from .applications import hours_text
 from .flow import deducted, refund_due
 from .models import (
+    AWAITING,
     CLOSED,
     UNDER_WAY,
     Deduction,
@@ -39,7 +40,9 @@ def permit_facts(renovation, now=None):
     state, valid = renovation.state, renovation.status in UNDER_WAY
     if valid and now is not None:
         today = renovation.estate.today(now)
-        if today > renovation.end_date:
+        if today > renovation.end_date and renovation.status == AWAITING:
+            valid = False  # reported done in time or not, the work waits for acceptance
+        elif today > renovation.end_date:
             state, valid = f"已超期（应于 {renovation.end_date:%Y-%m-%d} 前完工）", False
         elif today < renovation.planned_start:
             state, valid = "未到开工日期", False
