@@ -133,10 +133,19 @@ async function replay() {
   let session;
   try {
     const response = await fetch("/csrf-token", { credentials: "same-origin", cache: "no-store" });
-    session = response.ok ? await response.json() : null;
+    if (response.status === 401) {
+      session = null;  // the session has ended: only then is each action held for a login
+    } else if (!response.ok) {
+      // a server restarting, a 502/503 from the proxy, 429: the server's trouble, not the
+      // actions' — keep them all waiting and try again soon
+      setTimeout(flush, 5000);
+      return;
+    } else {
+      session = await response.json();
+    }
   } catch (error) {
     askForSync();
-    return;  // still no signal: the page's timer, `online` or a sync event tries again
+    return;  // still no signal (or a captive portal's page): the page's timer, `online` or a sync event tries again
   }
   for (const [key, item] of entries) {
     if (!session) {
