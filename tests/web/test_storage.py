@@ -2,6 +2,7 @@
 behave alike — put/read/exists/keys/delete, archive keys written once and never deleted,
 `wyapp storage migrate` copying a data directory into the bucket (resumable, hash-checked)."""
 import hashlib
+import io
 import socket
 import uuid
 from datetime import timedelta
@@ -211,3 +212,49 @@ def test_archive_verify_finds_an_object_altered_in_the_bucket(s3_env, make_app, 
         assert services.verify() == [f"#{doc.id} {doc.archive_no}: 文件内容被修改 ({doc.path})"]
         store.client.delete_object(Bucket=bucket, Key=f"wy/{key}")
         assert services.verify() == [f"#{doc.id} {doc.archive_no}: 文件缺失 ({doc.path})"]
+
+
+def test_storage_migrate_interrupted_then_resumed_and_checked(s3_env, make_app, tmp_path,
+                                                              monkeypatch):
+    """Killed after two files, run again: the rest copied, the two skipped; a file that
+    reads back different is named and the run exits 1; an archive file the bucket holds
+    with other bytes is never replaced."""
+    from wyapp.storage_cli import storage_cli
+
+    old = st.LocalStorage(tmp_path / "old")
+    for n in range(5):
+        old.put(f"photos/1/202606/{n}.jpg", f"jpeg {n}".encode())
+    old.put("archive/1/patrol_day/2026-06-14-v1.pdf", b"%PDF ours")
+    bucket = make_bucket(s3_env)
+    app = make_app(STORAGE_URL=f"s3://{bucket}/wy", STORAGE_ENDPOINT=s3_env)
+    runner = app.test_cli_runner()
+    with app.app_context():
+        target = st.storage()
+    real_put, puts = target.put, []
+
+    def killed_after_two(key, *args, **kwargs):
+        if len(puts) == 2:
+            raise KeyboardInterrupt  # the operator's Ctrl-C, the machine's reboot
+        puts.append(key)
+        return real_put(key, *args, **kwargs)
+    monkeypatch.setattr(target, "put", killed_after_two)
+    cut = runner.invoke(storage_cli, ["migrate", "--from", str(tmp_path / "old")])
+    assert cut.exit_code != 0 and len(puts) == 2
+    monkeypatch.setattr(target, "put", real_put)
+    target.client.put_object(Bucket=bucket, Key="wy/archive/1/patrol_day/2026-06-14-v1.pdf",
+                             Body=b"%PDF theirs")
+    real_open = target.open
+
+    def flipped(key):  # the bucket hands back other bytes for one photo
+        return io.BytesIO(b"bit rot") if key.endswith("/4.jpg") else real_open(key)
+    monkeypatch.setattr(target, "open", flipped)
+    again = runner.invoke(storage_cli, ["migrate", "--from", str(tmp_path / "old")])
+    assert again.exit_code == 1
+    assert "复制 2 个，已存在跳过 2 个，失败 2 个" in again.output, again.output
+    assert "复制后校验失败：photos/1/202606/4.jpg" in again.output
+    assert "目标中已有内容不同的档案文件：archive/1/patrol_day/2026-06-14-v1.pdf" in again.output
+    assert target.read("archive/1/patrol_day/2026-06-14-v1.pdf") == b"%PDF theirs"
+    monkeypatch.setattr(target, "open", real_open)
+    last = runner.invoke(storage_cli, ["migrate", "--from", str(tmp_path / "old"),
+                                       "--area", "photos"])
+    assert last.exit_code == 0 and "复制 0 个，已存在跳过 5 个，失败 0 个" in last.output
