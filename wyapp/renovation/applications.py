@@ -14,6 +14,7 @@ from ..db import db
 from ..errors import DomainError
 from ..gate.validators import clean_id_number, mask_id
 from ..inputs import clean_mobile, clean_phone, fits_column, parse_day, parse_number
+from ..models import Building, Unit
 from .models import (
     OPEN_STATES,
     PENDING,
@@ -222,7 +223,9 @@ def _taken(earlier):
 
 def renovations(estate, tab="open"):
     """The estate's renovations for a list tab: open (办理中), all, closed."""
-    query = Renovation.select().where(Renovation.estate == estate)
+    # each row's unit and building with it: the list shows 1号楼-101 on every line
+    query = (Renovation.select(Renovation, Unit, Building).join(Unit).join(Building)
+             .where(Renovation.estate == estate))
     if tab == "open":
         query = query.where(Renovation.status.in_(OPEN_STATES))
     elif tab == "closed":
