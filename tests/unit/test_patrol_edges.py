@@ -86,3 +86,21 @@ def test_an_estate_across_the_daylight_saving_change(ctx):  # noqa: F811
         rounds.close_expired_rounds(end + timedelta(hours=1), timedelta(days=2))
         report = reports.day_report(estate, day, end + timedelta(hours=1))
         assert report["completion"] == 100 and [s.id for s in report["off_round"]] == [off.id]
+
+
+def test_back_to_back_rounds_an_early_scan_counts_for_the_next(world):
+    """Windows of 60 minutes every 60 minutes: at 08:55 the 08:00 round is still open, but
+    its point was scanned at 08:10 — the guard has started the 09:00 round early, and the
+    scan counts for it (提前), not as a 重复 of the round already done."""
+    route = make.route(world.estate, [world.points[0]], "连续路线")
+    make.schedule(route, interval=("08:00", "12:00", 60), window=60, valid_from=local(1, 0),
+                  name="连续")
+    first = scan(world, world.points[0], local(10, 8, 10))[0]
+    assert first.round.starts_at == local(10, 8) and first.flags == ""
+    early = scan(world, world.points[0], local(10, 8, 55))[0]
+    assert early.flag_list == ["提前"] and early.round.starts_at == local(10, 9)
+    again = scan(world, world.points[0], local(10, 8, 57))[0]  # a third tap: 重复 now
+    assert "重复" in again.flag_list
+    assert again.round.starts_at in (local(10, 8), local(10, 9))
+    views = rounds.rounds_between(world.estate, local(10, 8), local(10, 10))
+    assert [(v.done, v.total) for v in views if v.route.name == "连续路线"] == [(1, 1), (1, 1)]

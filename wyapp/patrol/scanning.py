@@ -133,9 +133,10 @@ def effective_time(now, device_at):
 
 
 def round_for(estate, checkpoint, user, at, version=UNREAD):
-    """The round a scan at `at` counts for: an open window (one where the checkpoint is
-    still to scan, if several are open), else a window opening within the estate's 提前
-    minutes (PatrolSettings.early_minutes); None between windows, or when the window the
+    """The round a scan at `at` counts for: an open window where the checkpoint is still to
+    scan, else a window opening within the estate's 提前 minutes
+    (PatrolSettings.early_minutes) where it is (back-to-back windows), else an open window
+    (the scan is 重复), else that opening window; None between windows, or when the window the
     scan's time falls in was already closed (a late offline sync): the scan is 计划外 and
     no ended round changes after it ended (issue 17). The round comes with its stored row
     (if any) and its marks (ScanMark). Rounds follow the schedules as they are now: a window
@@ -146,11 +147,19 @@ def round_for(estate, checkpoint, user, at, version=UNREAD):
     views, _, _ = computed_rounds(estate, at, at + found.early + timedelta(minutes=1), user,
                                   checkpoint, found)
     ordered = in_order(views)
-    candidates = _open([v for v in ordered if v.is_current(at)])
-    if not candidates:  # only then the next window opening within the 提前 minutes
-        candidates = _open([v for v in ordered if at < v.starts_at <= at + found.early][:1])
-    fresh = [v for v in candidates if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
-    return (fresh or candidates or [None])[0]
+    current = _open([v for v in ordered if v.is_current(at)])
+    fresh = _fresh(current, checkpoint)
+    if fresh:
+        return fresh[0]
+    # no open window still needs the point: the next window opening within the 提前
+    # minutes (back-to-back windows: the guard has started the next round early)
+    early = _open([v for v in ordered if at < v.starts_at <= at + found.early][:1])
+    return (_fresh(early, checkpoint) or current or early or [None])[0]
+
+
+def _fresh(views, checkpoint):
+    """The rounds of `views` in which `checkpoint` is not yet scanned."""
+    return [v for v in views if checkpoint.id not in {s.checkpoint_id for s in v.scans}]
 
 
 def _open(views):
