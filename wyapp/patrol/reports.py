@@ -28,14 +28,18 @@ def _guard_summary(scans, views):
     return sorted(guards.values(), key=lambda r: r["user"].display_name)
 
 
-def _scans_between(estate, start, end, user=None, flagged_only=False):
+# the month report lists the first flagged scans and counts them all
+FLAGGED_SHOWN = 200
+
+
+def _scans_between(estate, start, end, user=None, flagged_only=False, limit=None):
     query = (Scan.select(Scan, Checkpoint, User).join(Checkpoint).switch(Scan).join(User)
              .where(Scan.estate == estate, Scan.scanned_at >= start, Scan.scanned_at < end))
     if user is not None:
         query = query.where(Scan.user == user)
     if flagged_only:
         query = query.where(Scan.flags != "")
-    return list(query.order_by(Scan.scanned_at))
+    return list(query.order_by(Scan.scanned_at).limit(limit))
 
 
 def _scan_figures(estate, start, end, user=None):
@@ -122,9 +126,12 @@ def month_report(estate, year, month, now, user=None):
         row["partial"] += status == PARTIAL
     for row in routes.values():
         row["completion"] = _percent(row["done"], row["total"])
+    guards = _scan_figures(estate, start, end, user)
     return {"first": first, "routes": sorted(routes.values(), key=lambda r: r["route"].name),
             "completion": _percent(sum(v.done for v in views), sum(v.total for v in views)),
             "rounds": len(views),
             "missed": [v for v in views if v.status(now) == MISSED],
-            "flagged": _scans_between(estate, start, end, user, flagged_only=True),
-            "guards": _scan_figures(estate, start, end, user)}
+            "flagged": _scans_between(estate, start, end, user, flagged_only=True,
+                                      limit=FLAGGED_SHOWN),
+            "flagged_count": sum(g["flagged"] for g in guards),
+            "guards": guards}
