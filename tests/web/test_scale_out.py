@@ -240,6 +240,11 @@ def test_two_hosts_two_workers_one_database_one_redis_one_bucket(cluster):
 
     # ── a single machine's data directory grows into the company set-up ──────────────────
     cluster.wyapp(dir_a, "demo", storage=False)
+    # two hosts, two workers: started now (the database is ready), they boot while the
+    # single machine's archive is filed and moved; none writes to the bucket until asked
+    host_a, host_b = cluster.host(dir_a), cluster.host(dir_b)
+    cluster.worker(dir_w1)
+    cluster.worker(dir_w2)
     filed = cluster.wyapp(dir_a, "archive", "run", "--kind", "gate_day", storage=False)
     assert "共归档 1 份" in filed.stdout
     assert list((dir_a / "archive").rglob("*.pdf"))
@@ -249,9 +254,6 @@ def test_two_hosts_two_workers_one_database_one_redis_one_bucket(cluster):
     assert len(_objects(cluster, "wy/archive/1/gate_day/")) == 1
 
     # ── two hosts, two workers ───────────────────────────────────────────────────────────
-    host_a, host_b = cluster.host(dir_a), cluster.host(dir_b)
-    cluster.worker(dir_w1)
-    cluster.worker(dir_w2)
     for base in (host_a, host_b):
         assert _wait_healthy(base) == {"status": "ok", "database": "ok", "queue": "ok"}
 
