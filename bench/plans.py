@@ -178,10 +178,12 @@ def partial_indexes(database):
     return frozenset(row[0] for row in rows.fetchall())
 
 
-def explain_all(database, statements):
+def explain_all(database, statements, done=None):
     """[(sql, params, plan lines, [full-scan tables])] of the explainable statements, each
-    distinct SQL once. A select that asks for nothing (`WHERE ?` given false) is left out."""
-    done, out = set(), []
+    distinct SQL once (`done`: a set of SQL already explained, shared across calls to skip
+    them again). A select that asks for nothing (`WHERE ?` given false) is left out."""
+    done = set() if done is None else done
+    out = []
     partial = partial_indexes(database)
     for sql, params in statements:
         if sql in done or not explainable(sql):
