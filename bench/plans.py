@@ -117,19 +117,21 @@ _PG_SEQ = re.compile(r"^\s*Seq Scan relation=(\w+)")
 # An index used for the estate alone reads all of the estate's history: a full read too.
 _SQLITE_ESTATE = re.compile(r"^SEARCH (\w+) USING (?:COVERING )?INDEX (\w+) \(estate_id=\?\)$")
 _PG_ESTATE = re.compile(r"^\s*(?:Index Scan|Index Only Scan)[^:]* relation=(\w+) "
-                        r"index=(\w+) Index Cond: \(\w+\.estate_id = [^)]+\)\)?$")
+                        r"index=(\w+) Index Cond: \((?:\w+\.)?estate_id = [^)]+\)\)?"
+                        r"(?: Filter: .*)?$")
 _PG_BITMAP = re.compile(r"^\s*Bitmap Index Scan index=(\w+) Index Cond: "
-                        r"\(\w+\.estate_id = [^)]+\)$")
+                        r"\((?:\w+\.)?estate_id = [^)]+\)$")
 _PG_BITMAP_HEAP = re.compile(r"^\s*Bitmap Heap Scan relation=(\w+)")
 # the last rows of a table or estate in the order of an index: a LIMIT stops the read early
 _NEWEST = re.compile(r"ORDER BY [^()]*? LIMIT", re.S)
 
 
-def full_scans(lines, aliases=None, sql="", partial=frozenset()):
+def full_scans(lines, aliases=None, sql="", partial=frozenset(), estate_wide=True):
     """The history tables a plan (from `plan`) reads end to end: without an index, or by an
     index that narrows to the estate only (all of its years) unless that index is partial
     (`partial`: names of indexes with a WHERE, e.g. visits still on site) or the statement
-    reads the newest rows of an index order with a LIMIT (no sort step in the plan)."""
+    reads the newest rows of an index order with a LIMIT (no sort step in the plan).
+    estate_wide=False checks only reads without an index (see explain_all)."""
     found = []
     sorted_in_plan = any("TEMP B-TREE FOR ORDER BY" in line or line.lstrip().startswith("Sort")
                          for line in lines)
@@ -141,12 +143,12 @@ def full_scans(lines, aliases=None, sql="", partial=frozenset()):
         whole_estate = _SQLITE_ESTATE.match(line) or _PG_ESTATE.match(line)
         if match and newest and "WHERE" not in sql.upper():
             match = None  # e.g. the archive's hash-chain tip: the last row by id
-        bitmap = _PG_BITMAP.match(line)
+        bitmap = _PG_BITMAP.match(line) if estate_wide else None
         if bitmap and bitmap.group(1) not in partial and not newest:
             table = next((t for t in bitmap_tables if bitmap.group(1).startswith(t)), "")
             if table in HISTORY_TABLES:
                 found.append(table)
-        if whole_estate and not newest and whole_estate.group(2) not in partial:
+        if whole_estate and estate_wide and not newest and whole_estate.group(2) not in partial:
             match = whole_estate
         if match:
             table = (aliases or {}).get(match.group(1), match.group(1))
@@ -178,10 +180,17 @@ def partial_indexes(database):
     return frozenset(row[0] for row in rows.fetchall())
 
 
-def explain_all(database, statements, done=None):
+def explain_all(database, statements, done=None, estate_wide=None):
     """[(sql, params, plan lines, [full-scan tables])] of the explainable statements, each
     distinct SQL once (`done`: a set of SQL already explained, shared across calls to skip
-    them again). A select that asks for nothing (`WHERE ?` given false) is left out."""
+    them again). A select that asks for nothing (`WHERE ?` given false) is left out.
+
+    estate_wide: also fail reads through an index that narrows to the estate only. Default:
+    on SQLite (whose plans without statistics are those of a large database) and off on
+    PostgreSQL, whose planner picks among equal indexes at random on empty tables; give True
+    on an analysed PostgreSQL database of realistic size (bench/scale.py does)."""
+    if estate_wide is None:
+        estate_wide = not is_postgres(database)
     done = set() if done is None else done
     out = []
     partial = partial_indexes(database)
@@ -193,7 +202,7 @@ def explain_all(database, statements, done=None):
             continue
         done.add(sql)
         lines = plan(database, sql, params)
-        tables = full_scans(lines, table_aliases(sql), sql, partial)
+        tables = full_scans(lines, table_aliases(sql), sql, partial, estate_wide)
         known = next((why for part, why in KNOWN if part in sql), None)
         out.append((sql, params, lines, [] if known else tables))
     return out

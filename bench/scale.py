@@ -480,7 +480,7 @@ class Bench:
         from wyapp.db import db
 
         with self.ctx():
-            explained = explain_all(db.obj, seen)
+            explained = explain_all(db.obj, seen, estate_wide=True)
         out.write(f"\n=== {name}: {len(seen)} statements, {len(explained)} reads\n")
         for sql, _, lines, tables in explained:
             mark = f"  FULL READ of {', '.join(tables)}" if tables else ""
