@@ -11,7 +11,14 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import FileField, MultipleFileField, StringField
+from wtforms import (
+    FileField,
+    MultipleFileField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .errors import DomainError
@@ -89,3 +96,30 @@ def cleaned(cleaner):
         except DomainError as error:
             raise ValidationError(error.message) from None
     return check
+
+
+def long_text(label, n, *validators, **kwargs):
+    """A stripped multi-line text of at most n characters."""
+    return TextAreaField(label, [*validators, at_most(n)],
+                         filters=[lambda v: v.strip() if isinstance(v, str) else ""], **kwargs)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes (components/_field.html renders it as a fieldset); a
+    value that is not among the choices is refused in Chinese."""
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        allowed = {str(choice.value) for choice in self.choices}
+        if any(str(value) not in allowed for value in self.data or []):
+            raise ValidationError("不是有效的选择，请从列出的选项中勾选。")
+
+
+def own_ids(form, prefix):
+    """Give each field of one of several forms on a page its own id (complete-note,
+    amend-note, complete-csrf_token …); the names posted stay as they are. Returns form."""
+    for fld in form:
+        fld.id = f"{prefix}-{fld.name}"
+        fld.label.field_id = fld.id
+    return form

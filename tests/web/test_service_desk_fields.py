@@ -364,10 +364,7 @@ def test_no_demo_page_a_role_reaches_repeats_an_id(make_app, role):
 
 
 # Repeated ids left to their feature's owner, with the reason (reported to the lead).
-KNOWN_REPEATS = {
-    ("/renovation/", "reason"): "装修 page: the 延期 and 押金扣款 forms both have a `reason` "
-                                "field (renovation is being changed by its owner)",
-}
+KNOWN_REPEATS = {}  # (path prefix, id): why it may repeat
 
 
 def _known(path, element_id):

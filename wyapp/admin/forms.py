@@ -6,27 +6,15 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import PASSWORD_RULE
-from ..forms import BaseForm, at_most, cleaned, record_id, required, text
+from ..forms import BaseForm, CheckboxesField, at_most, cleaned, record_id, required, text
 from ..idempotency import CreateOnce
 from ..inputs import clean_mobile
 from ..models import ROLES
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def pre_validate(self, form):
-        allowed = {str(choice.value) for choice in self.choices}
-        if any(str(value) not in allowed for value in self.data or []):
-            raise ValidationError("不是有效的选择，请从列出的选项中勾选。")
 
 
 def valid_timezone(form, field):

@@ -3,8 +3,7 @@ from wtforms import BooleanField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..admin.forms import CheckboxesField
-from ..forms import BaseForm, required, text
+from ..forms import BaseForm, CheckboxesField, required, text
 from .models import ALERT_KINDS, FORMATS, ROBOT_KINDS
 
 

@@ -4,8 +4,8 @@ from . import checklist_views, duty_views, meter_views, sheet_views  # noqa: F40
 from .cli import import_equipment_command
 from .demo import create_demo
 from .documents import INSPECTION_DAY, METER_MONTH
-from .exports import EXPORTS
 from .equipment_views import open_equipment_label
+from .exports import EXPORTS
 from .meter_views import open_meter_label
 from .models import MIGRATIONS
 from .plan_views import engineer_panel, offline_pages, supervisor_panel

@@ -4,9 +4,9 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from ..admin import forms as admin_forms
 from ..errors import DomainError
 from ..forms import BaseForm, at_most, record_id, required, text
+from ..forms import CheckboxesField as Checkboxes
 from ..idempotency import CreateOnce
 from ..inputs import parse_day, parse_month
 from .models import CATEGORIES, FREQUENCIES, ITEM_KINDS, METER_KINDS, STATUSES
@@ -34,7 +34,7 @@ class Choice(ChineseChoiceMessages, SelectField):
     pass
 
 
-class CheckboxesField(ChineseChoiceMessages, admin_forms.CheckboxesField):
+class CheckboxesField(ChineseChoiceMessages, Checkboxes):
     pass  # the same name: the field macro renders it as a fieldset of checkboxes
 
 

@@ -12,8 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..admin.forms import CheckboxesField
-from ..forms import BaseForm, at_most, record_id, required, text
+from ..forms import BaseForm, CheckboxesField, at_most, record_id, required, text
 from ..idempotency import CreateOnce
 from .models import EARLY_MINUTES_MAX, INCIDENT_CATEGORIES, LONGEST_WINDOW_MINUTES, WEEKDAYS
 

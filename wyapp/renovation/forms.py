@@ -1,20 +1,15 @@
 """Renovation forms: field shapes and their limits (each text field's max length is its
 column's); the rules live in applications.py, flow.py and inspections.py."""
 from flask_wtf.file import MultipleFileField
-from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import BaseForm, at_most, required, text
+from ..forms import BaseForm, long_text, required, text
+from ..forms import CheckboxesField as Checkboxes
 from ..idempotency import CreateOnce
 from ..inputs import parse_day
 from .models import SCOPE_ITEMS
-
-
-def long_text(label, n, *validators, **kwargs):
-    return TextAreaField(label, [*validators, at_most(n)],
-                         filters=[lambda v: v.strip() if isinstance(v, str) else ""], **kwargs)
 
 
 def a_day(form, field):
@@ -26,10 +21,8 @@ def day_field(label, *validators):
     return text(label, 20, *validators, a_day, render_kw={"type": "date"})
 
 
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes (rendered by components/_field.html)."""
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+class CheckboxesField(Checkboxes):  # the same name: the field macro renders it by its type
+    """The scope items as checkboxes, refused in the renovation's own words."""
 
     def pre_validate(self, form):
         if any(v not in SCOPE_ITEMS for v in self.data or ()):

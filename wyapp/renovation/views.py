@@ -9,6 +9,7 @@ from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, NotAllowed, show_error
+from ..forms import own_ids
 from ..guards import needs_estate
 from ..idempotency import once
 from ..labels import Label, current_label, label_url
@@ -122,7 +123,7 @@ def page(renovation, status=200, **forms):
     }
     for name, form in (("decide", DecisionForm), ("extend", ExtensionForm),
                        ("note", NoteForm), ("deduct", DeductionForm)):
-        forms.setdefault(name, form(formdata=None))
+        own_ids(forms.setdefault(name, form(formdata=None)), name)  # 延期 and 扣款: two reasons
     label = current_label(flow.PERMIT, renovation.id)
     errors = [e for f in forms.values() for e in f.form_errors]
     return render(

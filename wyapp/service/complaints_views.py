@@ -7,6 +7,7 @@ from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..db import utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError
+from ..forms import own_ids
 from ..idempotency import once
 from ..models import Unit
 from ..web import render
@@ -21,7 +22,6 @@ from .forms import (
     HandleForm,
     HandOverForm,
     VisitForm,
-    own_ids,
 )
 from .models import Complaint
 from .orders_views import attempt, bp, page_of

@@ -1,34 +1,19 @@
 """Service-desk forms: field shapes and messages; the rules live in orders.py and complaints.py."""
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from ..forms import BaseForm, at_most, cleaned, record_id, required, text
+from ..forms import BaseForm, cleaned, long_text, record_id, required, text
 from ..idempotency import CreateOnce
 from ..inputs import clean_phone, posted_id
 from .models import CATEGORIES, CHANNELS, PRIORITIES, SATISFACTION, SOURCES
-
-
-def long_text(label, n, *validators, **kwargs):
-    """A stripped multi-line text of at most n characters."""
-    return TextAreaField(label, [*validators, at_most(n)],
-                         filters=[lambda v: v.strip() if isinstance(v, str) else ""], **kwargs)
 
 
 def choice(label, options, message, default=None, radio=False):
     field = RadioField if radio else SelectField
     return field(label, choices=[SelectChoice(o, o) for o in options], default=default,
                  validators=[InputRequired(message)], validate_choice=True)
-
-
-def own_ids(form, prefix):
-    """Give each field of one of several forms on a page its own id (complete-note,
-    amend-note, complete-csrf_token …); the names posted stay as they are. Returns form."""
-    for fld in form:
-        fld.id = f"{prefix}-{fld.name}"
-        fld.label.field_id = fld.id
-    return form
 
 
 class ChoiceMessages(BaseForm):

@@ -9,6 +9,7 @@ from ..auth import current_estate, estate_required, get_or_404
 from ..db import db, utcnow
 from ..documents import pdf_response, render_pdf
 from ..errors import DomainError, NotAllowed, show_error
+from ..forms import own_ids
 from ..guards import needs_estate
 from ..idempotency import once
 from ..models import Unit
@@ -23,7 +24,6 @@ from .forms import (
     StepForm,
     VisitForm,
     WorkOrderForm,
-    own_ids,
 )
 from .models import ORIGIN_KINDS, WorkOrder
 from .reports import panel_counts

@@ -5,10 +5,10 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..forms import BaseForm, at_most, cleaned, record_id, required, text
+from ..forms import BaseForm, at_most, cleaned, long_text, record_id, required, text
 from ..idempotency import CreateOnce
 from ..inputs import require_day
-from ..service.forms import ChoiceMessages, choice, long_text
+from ..service.forms import ChoiceMessages, choice
 from .models import HALVES, LEAVE_KINDS, RESULTS, TEAMS
 
 
