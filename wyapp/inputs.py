@@ -140,16 +140,23 @@ MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
 
 def normalize_phone(text):
     """A phone number as pasted or typed → its digits: NFKC (full-width digits), invisible
-    marks removed, spaces, dashes, dots and brackets dropped, and the country code +86 /
-    0086 / 86 before a mobile number taken off. '' for nothing typed. Validation is
-    `clean_mobile`; landlines (0755-1234567) keep their digits."""
+    marks removed, spaces, dashes, dots and brackets dropped. China's country code (+86,
+    0086, or 86 before a mobile number) is taken off: +86 138… → 138…, and a landline in
+    international form gets its trunk 0 back (+86 755 1234 5678 → 075512345678). Another
+    country's number keeps its + (+1 415 555 0100 → +14155550100), so `clean_mobile` and
+    `clean_phone` refuse it instead of reading it as a mainland number. '' for nothing
+    typed; landlines (0755-1234567) keep their digits."""
     value = re.sub(r"[\s\-\u2010-\u2015.()（）]", "", typed(text))
-    if value.startswith("+"):
-        value = value[1:]
-    for prefix in ("0086", "86"):
-        if value.startswith(prefix) and MOBILE.fullmatch(value[len(prefix):]):
-            value = value[len(prefix):]
-    return value
+    international = (value[1:] if value.startswith("+")
+                     else value[2:] if value.startswith("00") else None)
+    if international is None:
+        if value.startswith("86") and MOBILE.fullmatch(value[2:]):
+            return value[2:]
+        return value
+    if not international.startswith("86"):
+        return f"+{international}"
+    national = international[2:]
+    return national if MOBILE.fullmatch(national) else f"0{national.lstrip('0')}"
 
 
 LANDLINE = re.compile(r"0[1-9]\d{1,2}\d{7,8}", re.ASCII)  # area code 0xx/0xxx + 7–8 digits
