@@ -1,6 +1,6 @@
 """What every page shares: fragment rendering, Vary, the session cookie, error pages, filters."""
 import peewee
-from flask import current_app, g, has_request_context, render_template, request
+from flask import abort, current_app, g, has_request_context, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -10,6 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import features
 from .auth import current_estate
+from .db import db
+from .errors import DomainError, NotAllowed, show_error
 from .models import ROLES, Estate, Notification
 
 ERROR_MESSAGES = {
@@ -36,6 +38,23 @@ def render(template, block=None, **context):
         finally:
             g.fragment = False
     return render_template(template, **context)
+
+
+def attempt(form, action):
+    """Run `action()` (a domain step) for a valid `form`, inside one transaction; True when it
+    was done. A DomainError goes beside its field (the form keeps what was typed); a step
+    this user may never take (NotAllowed) is a 403."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        with db.atomic():
+            action()
+    except NotAllowed as refused:
+        abort(403, refused.message)
+    except DomainError as error:
+        show_error(form, error)
+        return False
+    return True
 
 
 class SessionInterface(SecureCookieSessionInterface):

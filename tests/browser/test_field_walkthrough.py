@@ -30,19 +30,8 @@ def _in(app, fn):
 def _gap_route(estate):
     """A route of two checkpoints walked in 60-minute rounds every 2 hours; the last round
     ended 30 minutes ago, walked in full; the next opens in 30 minutes (the real clock)."""
-    now = utcnow()
-    points = [make.checkpoint(estate, name, location=where) for name, where in
-              (("西门岗亭", "西门入口左侧"), ("南门", "南门车行道"))]
-    route = make.route(estate, points, "间隙测试路线", min_seconds=0)
-    local_now = estate.local(now)
-    starts = [(local_now + timedelta(minutes=30 - 120 * k)).strftime("%H:%M")
-              for k in range(12)]
-    make.schedule(route, times=", ".join(starts), window=60,
-                  valid_from=now - timedelta(days=2), name="间隙计划")
-    guard = User.get(username="guard")
-    for i, point in enumerate(points):
-        make.scan(estate, point, now - timedelta(minutes=80 - i), user=guard)
-    return {"token": current_label("checkpoint", points[0].id).token, "next": starts[0],
+    _, points, next_start = make.gap_route(estate, utcnow(), User.get(username="guard"))
+    return {"token": current_label("checkpoint", points[0].id).token, "next": next_start,
             "id": points[0].id, "name": points[0].name}
 
 

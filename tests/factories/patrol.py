@@ -84,3 +84,21 @@ def incident(estate, text="水泵房门锁损坏，门无法锁闭。", *, user=
     """An incident reported by `user` (default: the office's guard) at `at` (default: now)."""
     return report_incident(estate, user or User.get(User.username == "guard"), category, text,
                            at or utcnow(), checkpoint=checkpoint)
+
+
+def gap_route(estate, now, guard):
+    """A route of two checkpoints (西门岗亭, 南门) walked in 60-minute rounds every 2 hours:
+    the last round ended 30 minutes before `now` (naive UTC), walked in full by `guard`; the
+    next opens 30 minutes after it. Returns (route, [checkpoints], next start as HH:MM in
+    estate time) — the gap between two rounds where a scan is 计划外."""
+    points = [checkpoint(estate, name, location=where) for name, where in
+              (("西门岗亭", "西门入口左侧"), ("南门", "南门车行道"))]
+    walked = route(estate, points, "间隙测试路线", min_seconds=0)
+    local_now = estate.local(now)
+    starts = [(local_now + timedelta(minutes=30 - 120 * k)).strftime("%H:%M")
+              for k in range(12)]
+    schedule(walked, times=", ".join(starts), window=60, valid_from=now - timedelta(days=2),
+             name="间隙计划")
+    for i, point in enumerate(points):
+        scan(estate, point, now - timedelta(minutes=80 - i), user=guard)
+    return walked, points, starts[0]

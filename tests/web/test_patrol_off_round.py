@@ -31,18 +31,9 @@ def gap(app, now, in_db):
     it. Returns {"token": first checkpoint's label token, "next": next start (HH:MM)}."""
     with in_db():
         estate = Estate.get(name="示范花园")
-        points = [make.checkpoint(estate, name) for name in ("西门岗亭", "南门")]
-        route = make.route(estate, points, "间隙测试路线", min_seconds=0)
-        local_now = estate.local(now)
-        starts = [(local_now + timedelta(minutes=30 - 120 * k)).strftime("%H:%M")
-                  for k in range(12)]
-        make.schedule(route, times=", ".join(starts), window=60,
-                      valid_from=now - timedelta(days=2), name="间隙计划")
-        guard = User.get(username="guard")
-        for i, point in enumerate(points):
-            make.scan(estate, point, now - timedelta(minutes=80 - i), user=guard)
+        route, points, next_start = make.gap_route(estate, now, User.get(username="guard"))
         return {"token": current_label("checkpoint", points[0].id).token,
-                "next": starts[0], "route": route}
+                "next": next_start, "route": route}
 
 
 def _ended(now):

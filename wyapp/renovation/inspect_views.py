@@ -11,11 +11,11 @@ from ..db import utcnow
 from ..errors import DomainError, show_error
 from ..idempotency import once
 from ..inputs import parse_day
-from ..web import render
+from ..web import attempt, render
 from . import flow, inspections
 from .forms import InspectionForm, NoteForm
 from .models import Inspection, Renovation, Violation
-from .views import attempt, bp
+from .views import bp
 
 
 def inspection_page(renovation, kind, form=None, answers=None, status=200):

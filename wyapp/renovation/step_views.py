@@ -6,10 +6,11 @@ from flask_login import current_user
 from ..auth import get_or_404, role_required, scoped
 from ..db import utcnow
 from ..inputs import parse_day, parse_number
+from ..web import attempt
 from . import flow
 from .forms import DecisionForm, DeductionForm, ExtensionForm, NoteForm
 from .models import Extension, Renovation, Violation
-from .views import attempt, bp, page
+from .views import bp, page
 
 
 def done(renovation, message):

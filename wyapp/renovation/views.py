@@ -6,16 +6,15 @@ from flask_login import current_user
 
 from .. import photos as photo_store
 from ..auth import current_estate, estate_required, get_or_404, role_required
-from ..db import db, utcnow
+from ..db import utcnow
 from ..documents import pdf_response, render_pdf
-from ..errors import DomainError, NotAllowed, show_error
 from ..forms import own_ids
 from ..guards import needs_estate
 from ..idempotency import once
 from ..labels import Label, current_label, label_url
 from ..models import Unit
 from ..qr import qr_svg
-from ..web import render
+from ..web import attempt, render
 from . import applications, flow, inspections
 from .documents import permit_facts, refund_facts, timeline
 from .forms import (
@@ -44,22 +43,6 @@ from .models import (
 bp = needs_estate(Blueprint("renovation", __name__, url_prefix="/renovation"))
 GATE = ("gate", "guard", "supervisor", "manager")
 TABS = {"open": "办理中", "closed": "已结束", "all": "全部"}
-
-
-def attempt(form, action):
-    """Run a domain step for a valid form in one transaction; True when done. A refusal
-    goes beside its field; a step this user may never take is a 403."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        with db.atomic():
-            action()
-    except NotAllowed as refused:
-        abort(403, refused.message)
-    except DomainError as error:
-        show_error(form, error)
-        return False
-    return True
 
 
 @bp.route("/")

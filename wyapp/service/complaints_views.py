@@ -10,7 +10,7 @@ from ..errors import DomainError
 from ..forms import own_ids
 from ..idempotency import once
 from ..models import Unit
-from ..web import render
+from ..web import attempt, render
 from . import causes
 from . import complaints as rules  # the view `complaints` below has the module's name
 from .documents import complaint_document
@@ -24,7 +24,7 @@ from .forms import (
     VisitForm,
 )
 from .models import Complaint
-from .orders_views import attempt, bp, page_of
+from .orders_views import bp, page_of
 
 STEP_FORMS = {"转交": HandOverForm, "处理": HandleForm, "回访": VisitForm, "分类": ClassifyForm,
               "更正": AmendForm}

@@ -6,14 +6,13 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import photos as photo_store
 from ..auth import current_estate, estate_required, get_or_404
-from ..db import db, utcnow
+from ..db import utcnow
 from ..documents import pdf_response, render_pdf
-from ..errors import DomainError, NotAllowed, show_error
 from ..forms import own_ids
 from ..guards import needs_estate
 from ..idempotency import once
 from ..models import Unit
-from ..web import render
+from ..web import attempt, render
 from . import orders
 from .complaints import parse_local
 from .documents import order_document
@@ -33,25 +32,6 @@ bp = needs_estate(Blueprint("service", __name__, url_prefix="/service"))
 PAGE_SIZE = 20
 STEP_FORMS = {"派单": AssignForm, "接单": StepForm, "处理中": StepForm, "完工": CompleteForm,
               "回访": VisitForm, "关闭": StepForm, "更正": AmendForm}
-
-
-def attempt(form, action):
-    """Run a domain step for a valid form, inside one transaction; True when it was done.
-
-    A refusal goes beside its field; a step this user may never take is a 403.
-    """
-    if not form.validate_on_submit():
-        return False
-    try:
-        with db.atomic():
-            action()
-    except NotAllowed as refused:
-        abort(403, refused.message)
-    except DomainError as error:
-        show_error(form, error)
-    else:
-        return True
-    return False
 
 
 def page_of(query):

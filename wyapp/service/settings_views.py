@@ -5,14 +5,14 @@ from flask import flash, redirect, url_for
 from ..auth import current_estate, estate_required, get_or_404, role_required
 from ..idempotency import once
 from ..inputs import id_arg
-from ..web import render
+from ..web import attempt, render
 from .causes import add_cause as add_cause_named
 from .causes import causes_of, toggle_cause
 from .flow import SUPERVISORS
 from .forms import CauseForm, DueHoursForm
 from .models import ComplaintCause, ServiceSettings
 from .orders import HOUR_FIELDS, save_settings
-from .orders_views import attempt, bp
+from .orders_views import bp
 
 
 def _hours_form(estate, **kwargs):
