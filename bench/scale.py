@@ -558,18 +558,21 @@ def main():
                 bench.database.close_all()
         for drop in drops:
             drop()
-    report(kind, args.size, counts, demo_1, day500, demo_2, day5000, flagged, plans_path)
+    report(kind, args.size, counts, demo_1, day500, demo_2, day5000, flagged, plans_path,
+           args.times)
     print("tick by job, demo → scale (ms): " + ", ".join(
         f"{k} {demo_ticks[k]:.0f}→{ticks[k]:.0f}" for k in ticks
         if max(ticks[k], demo_ticks.get(k, 0)) >= 2 and k in demo_ticks))
 
 
-def report(kind, size, counts, demo_1, day500, demo_2, day5000, flagged, plans_path):
+def report(kind, size, counts, demo_1, day500, demo_2, day5000, flagged, plans_path,
+           times=5):
     """The closing table. scale/demo: the 500-scan day at scale against the demo measured
     in turn with it; 5000/500: the 5 000-scan day against the 500-scan day, each first
     divided by the demo measured alongside it (so that the machine's load cancels out)."""
     print(f"\n## {kind}, size {size} ({counts.get('scans', 0):,} scans, "
-          f"{counts.get('visits', 0):,} visits over 3 years in 21 estates): ms, median of 5")
+          f"{counts.get('visits', 0):,} visits over 3 years in 21 estates): ms, median of "
+          f"{times}")
     print(f"{'page':44} {'demo':>7} {'scale':>7} {'ratio':>6} {'5000/d':>7} {'x500':>5}  verdict")
     failed = 0
     for name, base in demo_1.items():
