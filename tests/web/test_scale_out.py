@@ -23,6 +23,10 @@ from urllib.parse import quote
 
 import pytest
 
+from wyapp.db import utcnow
+from wyapp.gate.demo import full_day
+from wyapp.models import Estate
+
 POSTGRES_URL = os.environ.get("WYAPP_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("WYAPP_TEST_REDIS_URL")
 pytestmark = [
@@ -239,13 +243,17 @@ def test_two_hosts_two_workers_one_database_one_redis_one_bucket(cluster):
     dir_w1, dir_w2 = cluster.root / "worker-1", cluster.root / "worker-2"
 
     # ── a single machine's data directory grows into the company set-up ──────────────────
+    made_at = utcnow()
     cluster.wyapp(dir_a, "demo", storage=False)
+    # the demo's full day of visits is today after 19:00 in the estate, else yesterday
+    visits_day = full_day(Estate(timezone="Asia/Shanghai"), made_at).isoformat()
     # two hosts, two workers: started now (the database is ready), they boot while the
     # single machine's archive is filed and moved; none writes to the bucket until asked
     host_a, host_b = cluster.host(dir_a), cluster.host(dir_b)
     cluster.worker(dir_w1)
     cluster.worker(dir_w2)
-    filed = cluster.wyapp(dir_a, "archive", "run", "--kind", "gate_day", storage=False)
+    filed = cluster.wyapp(dir_a, "archive", "run", "--kind", "gate_day", "--date", visits_day,
+                          storage=False)
     assert "共归档 1 份" in filed.stdout
     assert list((dir_a / "archive").rglob("*.pdf"))
     assert _objects(cluster, "wy/") == []
@@ -339,7 +347,7 @@ def _missed_round(cluster, robot_url):
     from wyapp import create_app
     from wyapp.alerts.models import Robot
     from wyapp.archive.models import SweepMark
-    from wyapp.db import db, utcnow
+    from wyapp.db import db
     from wyapp.models import Estate
     from wyapp.patrol.models import Checkpoint, Route, RouteStop, Schedule
 

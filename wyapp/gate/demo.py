@@ -32,13 +32,19 @@ ON_SITE_NOW = [  # minutes ago, name, phone, unit, purpose, party, plate
 RESIDENT_CARS = [("07:40", "粤B6D2J8", 560), ("08:05", "粤BF56789", 610), ("12:10", "粤B9H3P1", 95)]
 
 
+def full_day(estate, now):
+    """The estate-local day the demo fills with a full day of visits when made at `now`
+    (naive UTC): today from 19:00 on, otherwise yesterday."""
+    today = estate.today(now)
+    return today if estate.local(now).hour >= 19 else today - timedelta(days=1)
+
+
 def demo(estate, users, now):
     """The gate's demo records of `estate` as of `now` (naive UTC)."""
     if Visit.select().where(Visit.estate == estate).exists():
         return
     gate = users["gate"]
-    today = estate.today(now)
-    day = today if estate.local(now).hour >= 19 else today - timedelta(days=1)
+    today, day = estate.today(now), full_day(estate, now)
 
     def at(clock):
         return estate.utc(datetime.combine(day, time.fromisoformat(clock)))
