@@ -81,6 +81,18 @@ def now(request):
         yield TEST_NOW
 
 
+MORNING = datetime(2026, 6, 15, 2, 0)  # 10:00 on Monday 15 June 2026 in Asia/Shanghai
+
+
+@pytest.fixture
+def morning():
+    """The clock at MORNING (naive UTC), whatever WYAPP_TEST_NOW says: for a test that types
+    fixed hours (an appointment at 09:30 tomorrow, work hours 08:00–12:00) and so is true
+    only on an ordinary working morning. Yields MORNING."""
+    with time_machine.travel(MORNING.replace(tzinfo=UTC), tick=True):
+        yield MORNING
+
+
 # ── databases ─────────────────────────────────────────────────────────────────────────────
 
 @pytest.fixture(scope="session")

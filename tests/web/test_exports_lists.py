@@ -78,12 +78,13 @@ def test_inspection_sheets_of_the_day_with_their_readings(client, login, in_db, 
     with in_db():
         estate = _home()
         day = estate.today(now)
+        submitted = now - (now - estate.day_start(day)) / 2  # earlier today, at any hour
         plan = ins.plan_for(estate, "DT-01")
-        made = ins.sheet(plan, day, submit_at=now - timedelta(hours=1))
+        made = ins.sheet(plan, day, submit_at=submitted)
         items = len(made.version.ordered_items())
         numbers = [i.label for i in made.version.ordered_items() if i.kind == "number"]
         other = factories.estate("别的小区")
-        ins.sheet(ins.plan_for(other, "DT-01"), day, submit_at=now - timedelta(hours=1))
+        ins.sheet(ins.plan_for(other, "DT-01"), day, submit_at=submitted)
     login("engineer")
     sheet = xl.workbook(client.get(f"/exports/inspection_sheets.xlsx?day={day}"))
     assert str(day) in sheet["A1"].value
@@ -157,9 +158,10 @@ def test_visitor_log_masks_as_the_page(client, login, in_db, now):
     with in_db():
         estate = _home()
         day = estate.today(now)
-        gate.visit(estate, at=now - timedelta(hours=2), left=now - timedelta(hours=1),
+        quarter = (now - estate.day_start(day)) / 4  # three moments earlier today, at any hour
+        gate.visit(estate, at=now - 3 * quarter, left=now - 2 * quarter,
                    id_number="11010519491231002X", name="=cmd|' /C calc'!A0")
-        gate.visit(estate, at=now - timedelta(minutes=30), phone="13800001111")
+        gate.visit(estate, at=now - quarter, phone="13800001111")
         gate.visit(factories.estate("别的小区"), at=now)
     login("manager")
     page = client.get(f"/gate/report?day={day}")
@@ -176,7 +178,8 @@ def test_visitor_log_masks_as_the_page(client, login, in_db, now):
     name = next(r[h.index("姓名")] for r in rows if r[h.index("姓名")].value.startswith("="))
     assert name.data_type == "s" and name.quotePrefix
     first = next(r for r in rows if r[h.index("离开时间")].value)
-    assert first[h.index("进入时间")].is_date and first[h.index("停留（小时）")].value == 1
+    stayed = round(quarter.total_seconds() / 3600, 1)  # signed out a quarter after coming
+    assert first[h.index("进入时间")].is_date and first[h.index("停留（小时）")].value == stayed
     login("gate")
     assert client.get(f"/exports/visitors.xlsx?day={day}").status_code == 403
 

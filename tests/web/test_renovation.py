@@ -295,7 +295,8 @@ def test_another_estates_renovation_is_absent(client, login, in_db):
                        data={"decision": "通过"}).status_code == 404
 
 
-def test_gate_is_told_of_workers_and_warned_of_others(client, login, in_db):
+def test_gate_is_told_of_workers_and_warned_of_others(client, login, in_db, morning):
+    """At 10:00 on a working Monday: inside the work hours, so the listed worker gets no ⚠."""
     with in_db():
         make.approved(planned_start=home().today(utcnow()))  # work may start today
     login("gate")
@@ -320,11 +321,11 @@ def test_gate_is_told_of_workers_and_warned_of_others(client, login, in_db):
     assert answer.status_code == 302
 
 
-def test_work_hours_and_holidays(client, login, in_db, now):
+def test_work_hours_and_holidays(client, login, in_db, morning):
     from wyapp.renovation.applications import RenovationSettings, work_allowed
     with in_db():
         settings = RenovationSettings.of(home())
-        local = home().local(now)  # 10:00 on a Monday
+        local = home().local(morning)  # 10:00 on a Monday
         assert work_allowed(settings, local)
         assert not work_allowed(settings, local.replace(hour=12, minute=30))
         settings.holidays = local.date().isoformat()
