@@ -80,12 +80,15 @@ def gunicorn(app, port, env, *options):
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                                "--chdir", str(ROOT), app], env=env)
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 90  # a loaded 2-core machine starts it in 5–40 s
+        while True:
             try:
                 request(port, "/healthz")
                 break
             except OSError:
-                time.sleep(0.1)
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn on port {port} did not start") from None
+                time.sleep(0.2)
         yield server
     finally:
         server.terminate()
