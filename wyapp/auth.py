@@ -9,7 +9,8 @@ from htmx_flask import make_response
 from peewee import JOIN, DoesNotExist
 
 from .db import Prepared, from_row, utcnow
-from .models import User, UserRole, UserSession
+from .models import User, UserRole
+from .sessions import UserSession
 
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"

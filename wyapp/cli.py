@@ -4,11 +4,31 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app, demo
-from .db import db, migrate
-from .models import CORE, ROLES, Estate, User
+from .db import MigrationGroup, db, migrate
+from .models import (
+    ROLES,
+    Building,
+    Estate,
+    Notification,
+    Unit,
+    User,
+    UserEstate,
+    UserRole,
+    add_notification_indexes,
+)
+from .sessions import LoginThrottle, UserSession, add_sessions_and_throttle_lock
+
+# The core's tables (models.py's reference data, sessions.py's logins) and its steps. Databases
+# have "core:<name>" recorded for each step that ran: names and order never change.
+CORE = MigrationGroup("core", [Estate, Building, Unit, User, UserRole, UserEstate,
+                               LoginThrottle, UserSession, Notification],
+                      [("0002_sessions", add_sessions_and_throttle_lock),
+                       ("0003_scale_indexes", add_notification_indexes)])
 
 
 def migration_groups():
+    """The migration groups of this app, the core's first: [MigrationGroup]. Needs an app
+    context (the features are the current app's)."""
     return [CORE] + [f.migrations for f in current_app.extensions["wyapp.features"]
                      if f.migrations is not None]
 

@@ -44,7 +44,7 @@ FORMS = sorted({cls for module in MODULES for _, cls in inspect.getmembers(modul
                key=lambda cls: f"{cls.__module__}.{cls.__name__}")
 MODELS = {cls for module in MODULES for _, cls in inspect.getmembers(module, inspect.isclass)
           if issubclass(cls, peewee.Model) and cls.__module__.startswith("wyapp.")}
-CORE = ("wyapp.models", "wyapp.db", "wyapp.idempotency")
+CORE = ("wyapp.models", "wyapp.sessions", "wyapp.db", "wyapp.idempotency")
 
 
 def _feature(module_name):

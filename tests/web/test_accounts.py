@@ -3,7 +3,8 @@ import pytest
 
 from tests.conftest import csrf_token_from
 from wyapp.db import db
-from wyapp.models import Estate, LoginThrottle, Notification, User, notify
+from wyapp.models import Estate, Notification, User, notify
+from wyapp.sessions import LoginThrottle
 
 ROLE_HOME_TEXT = {
     "admin": "系统管理",

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from tests import factories
 from wyapp.db import db
-from wyapp.models import LoginThrottle, UserSession
+from wyapp.sessions import LoginThrottle, UserSession
 
 
 def post_login(port, username, password):

@@ -33,7 +33,7 @@ from tests.factories import inspection as inspection_factories
 from tests.factories import patrol as patrol_factories
 from tests.factories import service as service_factories
 from wyapp.db import db
-from wyapp.models import LoginThrottle
+from wyapp.sessions import LoginThrottle
 
 DEEP = bool(os.environ.get("WYAPP_TEST_DEEP"))
 ROLES = [None, "admin", "manager", "supervisor", "guard", "gate", "engineer", "desk"]

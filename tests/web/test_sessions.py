@@ -7,7 +7,8 @@ import pytest
 from tests import factories
 from wyapp.auth import device_name, load_user
 from wyapp.db import db
-from wyapp.models import User, UserSession
+from wyapp.models import User
+from wyapp.sessions import UserSession
 
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; V2309A Build/UP1A) AppleWebKit/537.36 (KHTML, "
             "like Gecko) Version/4.0 Chrome/116.0 Mobile Safari/537.36 MicroMessenger/8.0.47")

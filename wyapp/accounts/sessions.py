@@ -1,5 +1,5 @@
-"""The sessions a user can end from 我的 (the model and its other endings: models.UserSession)."""
-from ..models import UserSession
+"""The sessions a user can end from 我的 (the model and its other endings: wyapp.sessions)."""
+from ..sessions import UserSession
 
 
 def end_own_session(user, session_id, now):

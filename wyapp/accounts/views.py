@@ -7,8 +7,9 @@ from .. import features
 from ..auth import current_estate, estate_required, session_token, sign_in, sign_out
 from ..db import db
 from ..inputs import posted_id
-from ..models import Estate, LoginThrottle, Notification, User, UserSession, utcnow
+from ..models import Estate, Notification, User, utcnow
 from ..offline import FIELD_ROLES, keep_offline
+from ..sessions import LoginThrottle, UserSession
 from ..web import render
 from .forms import ChangePasswordForm, LoginForm
 from .sessions import end_own_session

@@ -7,7 +7,8 @@ from ..auth import role_required
 from ..db import db
 from ..documents import pdf_response, render_pdf
 from ..idempotency import once
-from ..models import Building, Estate, Unit, User, UserSession, utcnow
+from ..models import Building, Estate, Unit, User, utcnow
+from ..sessions import UserSession
 from ..web import render
 from .forms import (
     BuildingForm,
