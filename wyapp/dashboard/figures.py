@@ -10,7 +10,7 @@ from peewee import fn
 
 from ..gate.models import ReleaseSlip, VehicleEntry, Visit
 from ..inspection.models import Sheet
-from ..inspection.plans import active_plans, make_slots
+from ..inspection.plans import active_plans, board, make_slots
 from ..models import Notification
 from ..patrol.models import Incident, Scan
 from ..patrol.rounds import DONE, MISSED, PARTIAL, rounds_between
@@ -139,10 +139,24 @@ def _gate(estate, start, end):
             + vehicles.where(VehicleEntry.watch_hit).count()}
 
 
+def board_counts(estate, now):
+    """The inspection today board's totals at `now` (naive UTC), over the very slots it
+    lists (inspection.plans.board: the night shift still on before 08:00, a weekly plan all
+    week, a monthly one all month): {"应检", "已完成", "已超时", "有异常": int}, 有异常
+    counting sheets with an abnormal item, 已完成 including them."""
+    totals = dict.fromkeys(("应检", "已完成", "已超时", "有异常"), 0)
+    for group in board(estate, now).values():
+        for name in totals:
+            totals[name] += group["counts"][name]
+    return totals
+
+
 def today(estate, user, now):
     """Today's figures of `estate` at `now` (naive UTC) for `user`'s dashboard, in groups:
     [(group title, [(label, value, url endpoint, url arguments, warn)])]; each figure is a
-    link to the list behind it. Live queries (today has no rollup row yet)."""
+    link to the list behind it and counts the rows that list shows (设备日检: the today
+    board's slots; 今日完工: the work orders finished on the estate's today). Live queries
+    (today has no rollup row yet)."""
     day = estate.today(now)
     figures = day_figures(estate, day, now)
     orders = WorkOrder.select().where(WorkOrder.estate == estate,
@@ -152,6 +166,7 @@ def today(estate, user, now):
     patrol_day = ("patrol.day_report", {"date": day.isoformat()})
     completion = (round(100 * figures["points_done"] / figures["points_total"])
                   if figures["points_total"] else None)
+    board = board_counts(estate, now)
     return [
         ("巡更", [
             ("已完成", figures["rounds_done"], *patrol_day, False),
@@ -159,17 +174,16 @@ def today(estate, user, now):
             ("漏巡", figures["rounds_missed"], *patrol_day, figures["rounds_missed"]),
             ("完成率", "—" if completion is None else f"{completion}%", *patrol_day, False)]),
         ("设备日检", [
-            ("应检", figures["sheets_due"], "inspection.today", {}, False),
-            ("已检", figures["sheets_done"], "inspection.today", {}, False),
-            ("超时", figures["sheets_overdue"], "inspection.today", {}, figures["sheets_overdue"]),
-            ("异常项", figures["abnormal_items"], "inspection.today", {},
-             figures["abnormal_items"])]),
+            ("应检", board["应检"], "inspection.today", {}, False),
+            ("已检", board["已完成"], "inspection.today", {}, False),
+            ("超时", board["已超时"], "inspection.today", {}, board["已超时"]),
+            ("有异常", board["有异常"], "inspection.today", {}, board["有异常"])]),
         ("报修工单", [
             ("处理中", orders.count(), "service.work_orders", {"tab": "open"}, False),
             ("已超时", orders.where(WorkOrder.due_at < now).count(), "service.work_orders",
              {"tab": "overdue"}, True),
-            ("今日完工", figures["orders_completed"], "service.work_orders", {"tab": "done"},
-             False)]),
+            ("今日完工", figures["orders_completed"], "service.work_orders",
+             {"tab": "all", "completed": day.isoformat()}, False)]),
         ("投诉", [
             ("处理中", complaints.count(), "service.complaints", {"tab": "open"}, False),
             ("已超时", complaints.where(Complaint.due_at < now).count(), "service.complaints",

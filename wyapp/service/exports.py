@@ -3,6 +3,7 @@ list's own query (orders.order_list, complaints.complaint_list) as the user sees
 from peewee import JOIN
 
 from ..exports.specs import ExportSpec, Table, columns, local, name_of
+from ..inputs import parse_day
 from ..models import User
 from . import complaints as complaint_rules
 from . import orders
@@ -23,9 +24,11 @@ def _order_tab(user, args):
 
 
 def work_orders(estate, user, args, now):
-    """报修工单 of one tab (?tab=), all pages, as the list shows them at `now` (naive UTC)."""
+    """报修工单 of one tab (?tab=; ?completed=YYYY-MM-DD: finished that estate day), all
+    pages, as the list shows them at `now` (naive UTC)."""
     tab = _order_tab(user, args)
-    query = orders.order_list(estate, tab, user, now)
+    completed = parse_day(args.get("completed", ""))
+    query = orders.order_list(estate, tab, user, now, completed_on=completed)
 
     def rows():
         for o in query.iterator():
@@ -36,7 +39,7 @@ def work_orders(estate, user, args, now):
                    else "", name_of(o.assignee) if o.assignee_id else "",
                    local(estate, o.completed_at), o.completion_note, o.materials,
                    o.satisfaction, local(estate, o.closed_at), o.reopen_count]
-    label = orders.ORDER_TABS[tab]
+    label = orders.ORDER_TABS[tab] + (f"，{completed} 完工" if completed else "")
     day = estate.today(now)
     return Table(f"{estate.name} 报修工单（{label}）", ORDER_COLUMNS, rows(), query.count(),
                  subtitle=f"筛选：{label}；截至 {estate.local(now):%Y-%m-%d %H:%M}；"

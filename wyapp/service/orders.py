@@ -288,11 +288,16 @@ def orders_of(estate):
             .join(User, JOIN.LEFT_OUTER, on=WorkOrder.assignee).where(WorkOrder.estate == estate))
 
 
-def order_list(estate, tab, user, now=None):
+def order_list(estate, tab, user, now=None, completed_on=None):
     """The orders of one tab (ORDER_TABS) as `user` sees it at `now` (naive UTC): open ones
-    by due time, finished ones newest first."""
+    by due time, finished ones newest first. completed_on (a date, the estate's calendar):
+    only the orders whose 完工 fell on that local day, whatever their state now, latest
+    完工 first (the dashboard's 今日完工)."""
     now = now or utcnow()
     query = orders_of(estate)
+    if completed_on is not None:
+        start, end = estate.day_bounds(completed_on)
+        query = query.where(WorkOrder.completed_at >= start, WorkOrder.completed_at < end)
     if tab == "mine":
         return (query.where(WorkOrder.assignee == user, WorkOrder.status.in_(ORDER_OPEN))
                 .order_by(WorkOrder.due_at, WorkOrder.id))
@@ -305,6 +310,8 @@ def order_list(estate, tab, user, now=None):
         query = query.where(filters[tab])
     if tab in ("pending", "open", "overdue"):
         return query.order_by(WorkOrder.due_at, WorkOrder.id)
+    if completed_on is not None:
+        return query.order_by(WorkOrder.completed_at.desc(), WorkOrder.id.desc())
     return query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
 
 

@@ -11,6 +11,7 @@ from ..documents import pdf_response, render_pdf
 from ..forms import own_ids
 from ..guards import needs_estate
 from ..idempotency import once
+from ..inputs import parse_day
 from ..models import Unit
 from ..web import attempt, render
 from . import orders
@@ -44,16 +45,20 @@ def page_of(query):
 @bp.route("/orders")
 @estate_required
 def work_orders():
-    """Work orders by tab; 我的工单 (sorted by due time) is where an engineer lands."""
+    """Work orders by tab; 我的工单 (sorted by due time) is where an engineer lands.
+    ?completed=YYYY-MM-DD narrows the tab to the orders finished (完工) on that estate day:
+    the dashboard's 今日完工 opens tab=all with today's."""
     mine_first = current_user.has_role("engineer")
     tab = request.args.get("tab") or ("mine" if mine_first else "open")
     if tab not in orders.ORDER_TABS:
         tab = "open"
-    now = utcnow()
-    rows, page, more = page_of(orders.order_list(current_estate(), tab, current_user, now))
+    now, completed = utcnow(), parse_day(request.args.get("completed", ""))
+    rows, page, more = page_of(orders.order_list(current_estate(), tab, current_user, now,
+                                                 completed_on=completed))
     block = "rows" if page > 1 else "results"
     return render("service/orders.html", block, orders=rows, tab=tab, page=page, more=more,
-                  tabs=orders.ORDER_TABS, now=now)
+                  tabs=orders.ORDER_TABS, now=now, completed=completed,
+                  list_args={"completed": completed.isoformat()} if completed else {})
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
