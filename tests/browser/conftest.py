@@ -61,9 +61,12 @@ def app(make_app):
 
 
 @pytest.fixture
-def phone_login(page, live_server):
-    """phone_login("guard") logs the page in through the login form."""
-    def do(username, password="wyapp-demo"):
+def phone_login(request, live_server):
+    """phone_login("guard") logs the test's `page` in through the login form and returns it;
+    phone_login("supervisor", page=other) logs in another page instead (a second person's
+    phone: browser.new_context(**PHONE).new_page()), so `page` is only opened when used."""
+    def do(username, password="wyapp-demo", page=None):
+        page = page or request.getfixturevalue("page")
         page.goto(f"{live_server}/login")
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)

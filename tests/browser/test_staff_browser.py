@@ -10,24 +10,15 @@ from wyapp.db import utcnow
 from wyapp.models import Estate
 
 
-def _login(page, live_server, username):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("wyapp-demo")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
-    return page
-
-
 def _leave_day(app):
     from wyapp.db import db
     with app.app_context(), db.connection_context():
         return Estate.get(Estate.name == "示范花园").today(utcnow()) + timedelta(days=15)
 
 
-def test_guard_applies_supervisor_approves_guard_sees_approved(app, browser, live_server):
+def test_guard_applies_supervisor_approves_guard_sees_approved(app, browser, phone_login):
     day = _leave_day(app)
-    guard = _login(browser.new_context(**PHONE).new_page(), live_server, "guard")
+    guard = phone_login("guard", page=browser.new_context(**PHONE).new_page())
     expect(guard.get_by_role("heading", name="我的排班")).to_be_visible()
     screenshot(guard, "staff-guard-home")
     guard.get_by_role("link", name="申请请假").first.click()
@@ -41,7 +32,7 @@ def test_guard_applies_supervisor_approves_guard_sees_approved(app, browser, liv
     expect(guard.get_by_text("请假申请已提交，等待审批。")).to_be_visible()
     expect(guard.locator("[data-leave-status]")).to_have_text("待审批")
 
-    boss = _login(browser.new_context(**PHONE).new_page(), live_server, "supervisor")
+    boss = phone_login("supervisor", page=browser.new_context(**PHONE).new_page())
     boss.get_by_role("link", name="条请假待您审批").click()
     boss.get_by_role("link", name="张保安 事假 1 天").first.click()
     expect(boss.get_by_text("孩子生病需要照顾")).to_be_visible()
@@ -57,8 +48,8 @@ def test_guard_applies_supervisor_approves_guard_sees_approved(app, browser, liv
     screenshot(guard, "staff-leave-approved")
 
 
-def test_the_leads_pages_fit_the_phone(app, page, live_server):
-    _login(page, live_server, "supervisor")
+def test_the_leads_pages_fit_the_phone(phone_login, live_server):
+    page = phone_login("supervisor")
     for path, heading, name in (
             ("/staff/roster?team=秩序维护", "秩序维护排班", "staff-roster"),
             ("/staff/gaps", "缺岗 · 安排替班", "staff-gaps"),

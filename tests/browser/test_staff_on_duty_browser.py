@@ -2,20 +2,11 @@
 inspection plan's 执行人员 on the phone; both forms fit the phone."""
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, assert_no_horizontal_scroll, screenshot
+from tests.browser.conftest import assert_no_horizontal_scroll, screenshot
 
 
-def _login(page, live_server, username):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("wyapp-demo")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
-    return page
-
-
-def test_the_lead_picks_on_duty_people_for_a_schedule_and_a_plan(browser, live_server):
-    page = _login(browser.new_context(**PHONE).new_page(), live_server, "supervisor")
+def test_the_lead_picks_on_duty_people_for_a_schedule_and_a_plan(phone_login, live_server):
+    page = phone_login("supervisor")
     page.goto(f"{live_server}/patrol/schedules/new")
     page.get_by_label("计划名称").fill("夜间当班巡逻")
     page.get_by_role("textbox", name="开始时间").fill("22:00")
