@@ -205,8 +205,11 @@ class Bench:
                                    "starts_at": start, "ends_at": start + timedelta(hours=1),
                                    "closed_at": start + timedelta(hours=1), "status": "完成",
                                    "done": 10, "total": 10})
-                # (schedule, starts_at) is unique: space the starts so no two collide
-                seen = set()
+                # (schedule, starts_at) is unique: space the starts so that no two collide,
+                # nor one with a round the demo already holds (at full size rounds are ~15
+                # minutes apart and meet the demo's on the hour)
+                seen = set(Round.select(Round.schedule, Round.starts_at).where(
+                    Round.estate == estate).tuples())
                 for row in rounds:
                     while (row["schedule"], row["starts_at"]) in seen:
                         row["starts_at"] += timedelta(minutes=1)
