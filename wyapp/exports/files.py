@@ -10,17 +10,19 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app, url_for
+from peewee import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from ..db import utcnow
+from ..db import db, utcnow
 from ..models import notify
 from ..storage import StorageError, storage
-from .models import FAILED, QUEUED, READY, ExportFile
+from .models import FAILED, QUEUED, READY, ExportFile, claim_of
 from .writer import xlsx_file
 
 log = logging.getLogger(__name__)
 QUEUE_ROWS = 5000  # default of EXPORTS_QUEUE_ROWS: longer lists are written by the worker
 KEEP_DAYS = 7  # default of EXPORTS_KEEP_DAYS: queued files are deleted after this many days
+CLAIM_EXPIRES = timedelta(hours=1)  # a queued export not written by then is asked afresh
 
 
 def setting(name, default):
@@ -44,21 +46,46 @@ def query_string(args):
 
 def queue_export(estate, user, name, args, table, now):
     """Queue the export `name` of `user` in `estate` (args: the request's MultiDict; now:
-    naive UTC, the instant the list is read as of). The same export already waiting is
-    returned instead of a second one (a double tap). Returns the ExportFile."""
+    naive UTC, the instant the list is read as of). Returns the ExportFile.
+
+    One export of a list with the same filters waits per user and estate: while one is
+    queued or being written, asking again (a double tap, or two taps at once from two
+    tabs) returns it instead of queuing a twin. The row's unique claim settles two at once
+    on SQLite and PostgreSQL alike (the second INSERT fails, or on PostgreSQL waits for the
+    first and then fails, and reads the first's row). A claim older than CLAIM_EXPIRES (a
+    worker died, the job was lost) is released, so the export can be asked again."""
     from .tasks import write_export_task
 
     query = query_string(args)
-    waiting = (ExportFile.select().where(ExportFile.user == user, ExportFile.estate == estate,
-                                         ExportFile.name == name, ExportFile.query == query,
-                                         ExportFile.status == QUEUED).first())
-    if waiting is not None:
-        return waiting
-    export = ExportFile.create(estate=estate, user=user, name=name, query=query,
-                               title=table.title[:200], filename=table.filename[:200],
-                               rows=table.count, asked_at=now)
-    write_export_task(export.id)  # the row is committed: no transaction around a view
+    claim = claim_of(estate, user, name, query)
+    (ExportFile.update(status=FAILED, error="排队超时，未生成", finished_at=now, claim=None)
+     .where(ExportFile.claim == claim, ExportFile.status == QUEUED,
+            ExportFile.asked_at < now - CLAIM_EXPIRES).execute())
+    try:
+        with db.atomic():  # its own transaction (a savepoint inside one): the row is committed
+            export = ExportFile.create(estate=estate, user=user, name=name, query=query,
+                                       title=table.title[:200], filename=table.filename[:200],
+                                       rows=table.count, asked_at=now, claim=claim)
+    except IntegrityError:  # the same export is queued: that one is the answer
+        return _same_export(claim, estate, user, name, query)
+    try:
+        write_export_task(export.id)
+    except Exception:  # not queued (the queue is down): the claim must not hold the next ask
+        (ExportFile.update(status=FAILED, error="未能排队", finished_at=utcnow(), claim=None)
+         .where(ExportFile.id == export.id).execute())
+        raise
     return export
+
+
+def _same_export(claim, estate, user, name, query):
+    """The export holding `claim`, or, written in the meantime (its claim let go), the
+    newest of the same list and filters."""
+    held = ExportFile.get_or_none(ExportFile.claim == claim)
+    if held is not None:
+        return held
+    return (ExportFile.select().where(ExportFile.user == user, ExportFile.estate == estate,
+                                      ExportFile.name == name, ExportFile.query == query)
+            .order_by(ExportFile.id.desc()).first())
 
 
 def write_export(export, features=None):
@@ -81,7 +108,8 @@ def write_export(export, features=None):
     except Exception as error:
         log.exception("export %s (%s) failed", export.id, export.name)
         return _failed(export, f"生成失败：{type(error).__name__}")
-    (ExportFile.update(status=READY, rows=count, size=size, key=key, finished_at=utcnow())
+    (ExportFile.update(status=READY, rows=count, size=size, key=key, finished_at=utcnow(),
+                       claim=None)
      .where(ExportFile.id == export.id).execute())
     keep = setting("EXPORTS_KEEP_DAYS", KEEP_DAYS)
     notify([user], estate, "export_ready", f"导出完成：{spec.label}（{count} 行）",
@@ -90,7 +118,7 @@ def write_export(export, features=None):
 
 
 def _failed(export, reason):
-    (ExportFile.update(status=FAILED, error=reason[:200], finished_at=utcnow())
+    (ExportFile.update(status=FAILED, error=reason[:200], finished_at=utcnow(), claim=None)
      .where(ExportFile.id == export.id).execute())
     notify([export.user], export.estate, "export_ready", "导出失败", f"{export.title}：{reason}",
            _link("exports.index", "/exports/"))
