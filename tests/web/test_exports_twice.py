@@ -4,8 +4,8 @@ queued or being written, the same list with the same filters asked again by the 
 SQLite and PostgreSQL."""
 import http.client
 import threading
-from contextlib import suppress
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from datetime import timedelta
 
 import pytest
