@@ -56,6 +56,20 @@ class Photo(BaseModel):
         """The file on disk with the default local store (tests and local tools only)."""
         return Path(current_app.config["DATA_DIR"]) / self.key
 
+    def referred(self, *but):
+        """Whether any row of any feature refers to this photo (every foreign key to Photo:
+        a work order's, an incident's, an inspection item's, a visit's…; what an archived
+        document shows of a record it reads through those rows), apart from the rows `but`
+        (model instances, e.g. the leave being withdrawn)."""
+        for field in self._meta.backrefs:
+            query = field.model.select().where(field == self.id)
+            for row in but:
+                if isinstance(row, field.model):
+                    query = query.where(field.model._meta.primary_key != row.get_id())
+            if query.exists():
+                return True
+        return False
+
 
 def save_photo(estate, upload, user=None, field="photo"):
     """Store one uploaded file (a werkzeug FileStorage or bytes) of `estate` as a Photo: a

@@ -5,16 +5,26 @@ States 待审批 → 已批准 / 已驳回, or 已撤回 by the applicant while 
 from a half day to a half day of the estate's calendar: 上午 is 00:00–12:00, 下午 12:00–24:00
 local; its UTC bounds are stored with it, so approved leave takes the person off every
 roster entry starting inside it (rosters.on_leave).
+
+The photo (a sick note): a request decided on — approved or refused — keeps it, since it is
+the evidence that decision was made on (seed: the 主任 approves the 病、事假的申请报告; what a
+request was refused on is part of its record, like the refusal's reason). A request
+withdrawn before anyone decided is nobody's record: its photo, health data of the
+applicant, is deleted with it (row and stored file), unless something else refers to it.
 """
+import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from ..db import db
 from ..errors import DomainError, NotAllowed
 from ..models import User, notify
-from ..photos import private_rule
+from ..photos import Photo, private_rule
+from ..storage import StorageError
 from .models import APPROVED, HALVES, LEAVE_KINDS, PENDING, REFUSED, WITHDRAWN, Leave, StaffSettings
 from .rosters import gaps, team_of
+
+log = logging.getLogger(__name__)
 
 
 def leave_bounds(estate, start_day, start_half, end_day, end_half):
@@ -117,7 +127,8 @@ def _announce_gaps(leave):
 
 
 def refuse(leave, user, reason, now):
-    """Refuse `leave` at the step it waits for (已驳回), with a reason told to the applicant."""
+    """Refuse `leave` at the step it waits for (已驳回), with a reason told to the applicant.
+    Its photo stays: the evidence of a refused request (see the module's docstring)."""
     if not can_decide(leave, user):
         raise NotAllowed("您不能审批这条请假，或它已经审批过了。")
     reason = (reason or "").strip()
@@ -137,14 +148,30 @@ def refuse(leave, user, reason, now):
 
 
 def withdraw(leave, user):
-    """The applicant takes back a request still 待审批 (已撤回)."""
+    """The applicant takes back a request still 待审批 (已撤回). Its photo (a sick note) is
+    deleted, row then stored file, unless another row refers to it (Photo.referred): nobody
+    decided on the request, so the note is no record of anything. Returns the Leave.
+    Raises NotAllowed (not the applicant), DomainError (no longer 待审批)."""
     if leave.user_id != user.id:
         raise NotAllowed("只能撤回自己的请假。")
     if leave.status != PENDING:
         raise DomainError("只有待审批的请假可以撤回。")
     step = _step(leave)
-    leave.status = WITHDRAWN
-    _decided(leave, step)
+    photo = Photo.get_or_none(Photo.id == leave.photo_id) if leave.photo_id else None
+    with db.atomic():
+        leave.status = WITHDRAWN
+        _decided(leave, step)
+        if photo is not None and not photo.referred(leave):
+            Leave.update(photo=None).where(Leave.id == leave.id).execute()
+            leave.photo = None
+            photo.delete_instance()
+        else:
+            photo = None
+    if photo is not None:  # after the commit: a file is never gone while its row stays
+        try:
+            photo.delete_file()
+        except StorageError:  # the store is down: the file stays, named in the log
+            log.exception("leave %s withdrawn: sick note %s not deleted", leave.id, photo.key)
     return leave
 
 
