@@ -186,6 +186,18 @@ def verify():
     return problems
 
 
+def unindexed_files():
+    """The keys under `archive/` in the app's store (the data directory or the bucket) that
+    no index row names, sorted: a file stored by a filing whose claim was taken over
+    (claims.py: it stays, never replaced), one stored before a crash kept its row from the
+    index, or one put there by hand. None of them is an archived document — the index and
+    its chain say what is — so they are reported beside verify()'s problems as warnings.
+    Raises storage.StorageError when the store cannot be listed."""
+    indexed = {archive_key(path) for (path,) in Document.select(Document.path).tuples()}
+    return [key for key in storage().keys("archive/")
+            if key not in indexed and not key.endswith("/")]
+
+
 def chain_tip():
     tip = Document.select().order_by(Document.id.desc()).first()
     return tip.entry_hash if tip else GENESIS
