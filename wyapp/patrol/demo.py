@@ -1,5 +1,6 @@
-"""Demo patrol data for 示范花园: 12 checkpoints, two routes, day and night schedules and
-three days of history (a few flagged scans, one partial and one missed round)."""
+"""Demo patrol data for 示范花园: 12 checkpoints, two routes, day and night schedules, a
+交接班巡查 whose guards come from the staff roster (当班人员（按排班）), and three days of
+history (a few flagged scans, one partial and one missed round)."""
 from datetime import timedelta
 
 from ..db import db
@@ -44,6 +45,12 @@ def create_demo(estate, users, now):
                               span_start="06:00", span_end="20:00", every_minutes=120,
                               window_minutes=120, any_guard=False, valid_from=valid_from)
         ScheduleGuard.create(schedule=day, user=users["guard"])
+        # 当班人员（按排班）: half an hour into each shift the guard the staff roster has on
+        # it walks the garage (张保安 alternates 白班 and 夜班 there, so each day one of the
+        # two rounds is his and the other shows 未排班). Rounds from `now` on: no history.
+        Schedule.create(estate=estate, route=garage, name="交接班巡查",
+                        start_times="08:30, 20:30", window_minutes=60, by_roster=True,
+                        valid_from=now)
         _history(estate, users["guard"], valid_from, now)
         close_expired_rounds(now, lookback=now - valid_from, alert=False)
         Incident.create(estate=estate, reported_by=users["guard"],

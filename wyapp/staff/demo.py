@@ -1,4 +1,4 @@
-"""Demo staff data for 示范花园: shifts, last and this month's rosters of the four teams,
+"""Demo staff data for 示范花园: shifts, last, this and next month's rosters of the four teams,
 leave in every state, last month's approved evaluations, this month's approved training plan
 (one session running at `now`), last week's 例会 with action items."""
 from datetime import timedelta
@@ -24,8 +24,11 @@ def create_demo(estate, users, now):
     today = estate.today(now)
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
     with db.atomic():
-        _rosters(estate, users, last_month, this_month)
+        # next month's too, drafted ahead as an office does: on a month's last evening the
+        # roster's 当班人员 (patrol's 交接班巡查) still has tomorrow's people
+        _rosters(estate, users, last_month, this_month, next_month)
         _leave(estate, users, today, now)
         _evaluations(estate, users, last_month, now)
         _training(estate, users, now)
