@@ -119,7 +119,8 @@ def unauthorized():
 
 
 def role_required(*roles):
-    """Logged in and holding one of `roles`; otherwise 403."""
+    """Logged in and holding one of `roles`; otherwise 403. The view keeps `roles` as its
+    attribute `roles` (so a page can tell whether a link to it would open)."""
     def decorator(view):
         @wraps(view)
         @login_required
@@ -127,6 +128,7 @@ def role_required(*roles):
             if not current_user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)
+        wrapped.roles = frozenset(roles)
         return wrapped
     return decorator
 

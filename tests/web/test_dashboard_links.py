@@ -136,3 +136,24 @@ def test_every_other_figure_counts_the_rows_of_its_list(login, in_db, now):
     vehicles = client.get(links[("门岗", "在场车辆")]).text
     assert int(values[("门岗", "在场车辆")]) == len(re.findall(
         r'action="/gate/vehicles/\d+/out"', vehicles)) == 1
+
+
+@pytest.mark.parametrize("username", ["admin", "supervisor", "manager"])
+def test_a_figure_links_only_to_a_list_its_reader_may_open(login, username):
+    """系统管理员 sees the dashboard but not the guards', engineers' or gate's lists: those
+    figures are shown unlinked, and every link on the page opens (no 403 behind a count)."""
+    client = login(username)
+    page = client.get("/dashboard/").text
+    _, links = kpis(page)
+    shown = re.findall(r'class="kpi( warn)?"', page)
+    assert len(shown) == 18
+    for label, href in links.items():
+        assert client.get(href).status_code == 200, (label, href)
+    if username == "admin":
+        assert ("门岗", "在场访客") not in links and ("报修工单", "今日完工") in links
+        assert '<span class="kpi"><strong>0</strong><span>在场访客</span></span>' in page
+    else:
+        assert len(links) == 18
+    home = client.get("/").text  # the home page's panel: the same figures, the same rule
+    for href in re.findall(r'<a class="kpi[^"]*" href="([^"]*)"', home):
+        assert client.get(href.replace("&amp;", "&")).status_code == 200, href

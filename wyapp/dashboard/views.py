@@ -1,5 +1,5 @@
 """The dashboard (管理中心): today's figures, 7/30-day trends, the company view."""
-from flask import Blueprint, abort, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..auth import current_estate, role_required
@@ -11,6 +11,22 @@ from . import figures, trends
 
 bp = needs_estate(Blueprint("dashboard", __name__, url_prefix="/dashboard"))
 BOSS = ("supervisor", "manager", "admin")
+
+
+def may_open(user, endpoint):
+    """Whether `user` holds a role the view of `endpoint` asks for (auth.role_required
+    keeps them on the view): a figure links only to a list its reader may open."""
+    view = current_app.view_functions.get(endpoint)
+    roles = getattr(view, "roles", None)
+    return view is not None and (roles is None or user.has_role(*roles))
+
+
+def openable(groups, user):
+    """Today's figure groups (figures.today) with the link of each figure whose list
+    `user` may not open taken away (endpoint None): the figure is shown, not linked."""
+    return [(title, [(label, value, endpoint if may_open(user, endpoint) else None, args, warn)
+                     for label, value, endpoint, args, warn in items])
+            for title, items in groups]
 
 
 def several_estates(user):
@@ -35,6 +51,8 @@ def index():
     htmx = request.htmx
     whole = not htmx or htmx.boosted or htmx.history_restore_request
     context = trends.page(current_estate(), current_user, utcnow(), span, with_today=whole)
+    if context["today_groups"] is not None:
+        context["today_groups"] = openable(context["today_groups"], current_user)
     return render("dashboard/index.html", "trends", **context,
                   company=several_estates(current_user))
 
@@ -54,4 +72,4 @@ def company():
 
 def home_panel(user, estate):
     """The dashboard's headline on the home page of 主管/经理 (the page's link leads on)."""
-    return {"groups": figures.today(estate, user, utcnow())[:4]}
+    return {"groups": openable(figures.today(estate, user, utcnow())[:4], user)}
