@@ -8,8 +8,10 @@ import pytest
 from tests.factories import exports as xl
 from tests.factories import gate as gf
 from tests.factories import inspection as inf
+from tests.factories import patrol as pf
 from tests.factories import service as sf
 from tests.web.test_dashboard import home, kpis
+from wyapp.models import Notification, notify
 
 
 def order_codes(html):
@@ -97,12 +99,24 @@ def test_inspection_figures_agree_with_the_board_they_open(login, in_db, now):
 
 @pytest.mark.clock
 def test_every_other_figure_counts_the_rows_of_its_list(login, in_db, now):
-    """处理中 / 已超时 (orders, complaints), 今日受理, 在场访客 / 在场车辆, 今日访客: the
-    figure is the number of rows its list shows."""
+    """巡更 (the day report's rounds by state), 处理中 / 已超时 (orders, complaints), 今日受理,
+    在场访客 / 在场车辆, 今日访客, 未读提醒: the figure is the number of rows its list shows."""
     with in_db():
         estate = home()
         start, _ = estate.day_bounds(estate.today(now))
         early = start + timedelta(minutes=5)
+        point = pf.checkpoint(estate, "东门岗亭")
+        second = pf.checkpoint(estate, "北门")
+        route = pf.route(estate, [point, second], "东门路线", min_seconds=0)
+        pf.schedule(route, times="00:10, 00:20, 00:30", window=5,
+                    valid_from=now - timedelta(days=2))
+        pf.scan(estate, point, start + timedelta(minutes=21))  # 00:20 partial
+        pf.scan(estate, point, start + timedelta(minutes=31))  # 00:30 done
+        pf.scan(estate, second, start + timedelta(minutes=32))
+        manager = sf.staff("manager")
+        notify([manager], estate, "test", "提醒一")
+        notify([manager], estate, "test", "提醒二")
+        Notification.update(read_at=now).where(Notification.title == "提醒一").execute()
         sf.work_order(now=early)
         sf.work_order(now=early, due_at=early + timedelta(minutes=1))
         sf.work_order(now=early - timedelta(days=2), status="完工", completed_at=early)
@@ -119,6 +133,13 @@ def test_every_other_figure_counts_the_rows_of_its_list(login, in_db, now):
     def listed(label, pattern):
         return len(re.findall(pattern, client.get(links[label]).text))
 
+    report = client.get(links[("巡更", "漏巡")]).text
+    states = re.findall(r'class="state state-\w+">([^<]+)</span>', report)
+    for label, state in (("已完成", "已完成"), ("部分完成", "部分完成"), ("漏巡", "漏巡")):
+        assert links[("巡更", label)] == links[("巡更", "漏巡")]
+        assert int(values[("巡更", label)]) == states.count(state) == 1, label
+    alerts = client.get(links[("提醒", "未读提醒")]).text
+    assert int(values[("提醒", "未读提醒")]) == alerts.count('<li class="unread">') > 0
     order_row = r'<a class="row-link" href="/service/orders/\d+"'
     assert int(values[("报修工单", "处理中")]) == listed(("报修工单", "处理中"), order_row) == 2
     assert int(values[("报修工单", "已超时")]) == listed(("报修工单", "已超时"), order_row) == 1
