@@ -14,7 +14,9 @@ def test_the_lead_picks_on_duty_people_for_a_schedule_and_a_plan(phone_login, li
     assert_no_horizontal_scroll(page)
     screenshot(page, "staff-schedule-on-duty")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_text("当班人员（按排班）")).to_be_visible()
+    # the demo's 交接班巡查 is on the roster too: look at the one just made
+    made = page.locator("li", has_text="夜间当班巡逻")
+    expect(made.get_by_text("当班人员（按排班）")).to_be_visible()
     page.goto(f"{live_server}/inspection/plans/new")
     page.get_by_label("执行人员").select_option("roster")
     assert_no_horizontal_scroll(page)
