@@ -44,7 +44,8 @@ def work_orders(estate, user, args, now):
     return Table(f"{estate.name} 报修工单（{label}）", ORDER_COLUMNS, rows(), query.count(),
                  subtitle=f"筛选：{label}；截至 {estate.local(now):%Y-%m-%d %H:%M}；"
                           f"导出人：{user.display_name}",
-                 filename=f"报修工单-{label}-{day}.xlsx")
+                 filename=f"报修工单-{orders.ORDER_TABS[tab]}"
+                          f"{f'-{completed}完工' if completed else ''}-{day}.xlsx")
 
 
 COMPLAINT_COLUMNS = columns(
