@@ -345,8 +345,9 @@ def test_an_older_database_gets_the_lean_scan_indexes(make_app, any_db_url):
                     if not i.name.endswith("_pkey")}
 
         new = indexes()
-        assert {columns for _, columns in new} == {("client_id",), ("estate_id", "scanned_at"),
-                                                   ("round_id", "checkpoint_id", "scanned_at")}
+        assert {columns for _, columns in new} == {
+            ("client_id",), ("estate_id", "scanned_at", "user_id", "round_id", "flags"),
+            ("round_id", "checkpoint_id", "scanned_at")}
         migrator = (SqliteMigrator if isinstance(db.obj, SqliteDatabase) else PostgresqlMigrator)(
             db.obj)
         old_columns = {"scan_estate_id": ("estate_id",), "scan_checkpoint_id": ("checkpoint_id",),
@@ -358,9 +359,10 @@ def test_an_older_database_gets_the_lean_scan_indexes(make_app, any_db_url):
         run_steps(migrator.drop_index("scan", "scan_estate_id_scanned_at"),
                   migrator.drop_index("scan", "scan_round_id_checkpoint_id_scanned_at"),
                   *[migrator.add_index("scan", columns) for columns in old_columns.values()])
-        SchemaMigration.delete().where(
-            SchemaMigration.name == "patrol:0004_lean_scan_indexes").execute()
-        assert migrate(migration_groups()) == ["patrol:0004_lean_scan_indexes"]
+        SchemaMigration.delete().where(SchemaMigration.name.in_(
+            ["patrol:0004_lean_scan_indexes", "patrol:0008_scan_figures_index"])).execute()
+        assert migrate(migration_groups()) == ["patrol:0004_lean_scan_indexes",
+                                               "patrol:0008_scan_figures_index"]
         assert indexes() == new
 
 

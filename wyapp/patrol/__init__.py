@@ -6,6 +6,7 @@ from .demo import create_demo
 from .documents import PATROL_DAY
 from .exports import EXPORTS
 from .models import PATROL, Incident
+from .month_rollup import periodic_month_rollup
 from .rounds import periodic_close
 from .scan_views import LABEL_TARGET, checkpoint_label
 from .views import bp, guard_panel, lead_panel, offline_pages, open_incidents
@@ -21,7 +22,7 @@ feature = Feature(
                  HomePanel(frozenset({"supervisor", "manager"}), "patrol/_panel_lead.html",
                            lead_panel, order=20)],
     demo=create_demo,
-    periodic=[periodic_close],
+    periodic=[periodic_close, periodic_month_rollup],
     cli=[patrol_command],
     label_kinds={"checkpoint": checkpoint_label},
     label_targets={"checkpoint": LABEL_TARGET},

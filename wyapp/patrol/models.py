@@ -7,6 +7,7 @@ recorded for it, or the periodic job closed it), so reading never has to write.
 from peewee import (
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     FloatField,
     ForeignKeyField,
@@ -214,13 +215,43 @@ class Scan(BaseModel):
     distance_m = FloatField(null=True)
     flags = CharField(max_length=100, default="")  # "提前,过快"; 计划外: no round
 
-    class Meta:  # the day's scans of an estate (reports); a round's first/last per checkpoint
-        indexes = ((("estate", "scanned_at"), False),
-                   (("round", "checkpoint", "scanned_at"), False))
+    class Meta:  # a round's first/last per checkpoint (the estate's by time: SCAN_BY_TIME)
+        indexes = ((("round", "checkpoint", "scanned_at"), False),)
 
     @property
     def flag_list(self):
         return [f for f in self.flags.split(",") if f]
+
+
+# The estate's scans by time (a day's, a month's), carrying who scanned, the round and the
+# flags: the month report's per-guard counts and a day's flagged count read the index alone,
+# however many scans the day holds (issue 23). Kept under the name of the (estate, time)
+# index it replaced (0008), so older databases and new ones have one index of one name.
+SCAN_BY_TIME = "scan_estate_id_scanned_at"
+Scan.add_index(Scan.index(Scan.estate, Scan.scanned_at, Scan.user, Scan.round, Scan.flags,
+                          name=SCAN_BY_TIME))
+
+
+class PatrolDay(BaseModel):
+    """The scans of one estate-local ended day per guard, for the month report: written by
+    the periodic job (month_rollup.py) once the day has ended and again when a scan lands
+    for it late. One row per (estate, day), written by upsert."""
+    estate = ForeignKeyField(Estate, on_delete="CASCADE", index=False)
+    day = DateField()
+    starts_at = DateTimeField()  # the day's start (naive UTC) it was counted from
+    computed_at = DateTimeField(default=utcnow)
+    # {"user id": [scans, flagged scans, [ids of the rounds scanned for]]}, JSON
+    guards = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("estate", "day"), True),)
+
+
+class PatrolDayMark(BaseModel):
+    """How far the job has read the scans (their highest id seen): scans above it are new
+    since its last pass, and those dated before their estate's today are late."""
+    name = CharField(max_length=20, primary_key=True)
+    last_id = IntegerField(default=0)
 
 
 class Incident(Numbered, BaseModel):
@@ -295,12 +326,28 @@ def _schedule_by_roster(migrator):
         'ALTER TABLE "schedule" ADD COLUMN "by_roster" BOOLEAN NOT NULL DEFAULT FALSE')
 
 
+def _scan_figures_index(migrator):
+    """0008_scan_figures_index: the (estate, time) index of scans widened into SCAN_BY_TIME
+    (issue 23)."""
+    present = {index.name for index in migrator.database.get_indexes("scan")}
+    if SCAN_BY_TIME in present:
+        run_steps(migrator.drop_index("scan", SCAN_BY_TIME))
+    Scan._schema.create_indexes(safe=True)
+
+
+def _add_patrol_days(migrator):
+    """0009_patrol_days: PatrolDay and PatrolDayMark (issue 23)."""
+    migrator.database.create_tables([PatrolDay, PatrolDayMark], safe=True)
+
+
 PATROL = MigrationGroup("patrol", [Checkpoint, Route, RouteStop, Schedule, ScheduleGuard,
                                    Round, Scan, Incident, IncidentPhoto, IncidentComment,
-                                   PatrolStructure, PatrolSettings],
+                                   PatrolStructure, PatrolSettings, PatrolDay, PatrolDayMark],
                         [("0002_structure_version", _add_structure_version),
                          ("0003_scan_marks_index", _add_scan_marks_index),
                          ("0004_lean_scan_indexes", _lean_scan_indexes),
                          ("0005_patrol_settings", _add_patrol_settings),
                          ("0006_scale_indexes", _scale_indexes),
-                         ("0007_schedule_by_roster", _schedule_by_roster)])
+                         ("0007_schedule_by_roster", _schedule_by_roster),
+                         ("0008_scan_figures_index", _scan_figures_index),
+                         ("0009_patrol_days", _add_patrol_days)])

@@ -1,11 +1,12 @@
 """The patrol day and month reports (pages, the lead's home panel, the archived 巡更日报):
 rounds with their state, completion, missed checkpoints, flagged scans, per guard."""
-from datetime import date
-
-from peewee import Case, fn
+import calendar
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from ..models import User
-from . import on_duty
+from . import month_rollup, on_duty
 from .models import Checkpoint, Scan
 from .rounds import MISSED, PARTIAL, rounds_between
 
@@ -42,21 +43,80 @@ def _scans_between(estate, start, end, user=None, flagged_only=False, limit=None
     return list(query.order_by(Scan.scanned_at).limit(limit))
 
 
-def _scan_figures(estate, start, end, user=None):
-    """Per guard, counted in SQL over the scans of [start, end) (naive UTC): [{"user",
-    "scans", "flagged", "rounds"}] by name, as _guard_summary gives from loaded scans (a
-    month holds tens of thousands of scans: issue 23)."""
-    query = (Scan.select(Scan.user, fn.COUNT(Scan.id),
-                         fn.SUM(Case(None, ((Scan.flags != "", 1),), 0)),
-                         fn.COUNT(Scan.round.distinct()))
-             .where(Scan.estate == estate, Scan.scanned_at >= start, Scan.scanned_at < end)
-             .group_by(Scan.user))
+class FlaggedScan(NamedTuple):
+    """A flagged scan as the month report lists it (a row, not a model: the list holds up
+    to FLAGGED_SHOWN of them). checkpoint: .id, .name; user: .id, .display_name."""
+    id: int
+    scanned_at: datetime
+    flags: str
+    checkpoint: SimpleNamespace
+    user: SimpleNamespace
+
+    @property
+    def flag_list(self):
+        """The flags as a list, as Scan.flag_list."""
+        return [f for f in self.flags.split(",") if f]
+
+
+def _flagged_scans(estate, start, end, user=None, limit=FLAGGED_SHOWN):
+    """The first `limit` flagged scans of [start, end) (naive UTC), oldest first, as
+    FlaggedScan rows. The index SCAN_BY_TIME carries the flags, so only the rows shown are
+    read; their checkpoints' and guards' names come in one query each."""
+    # the time as the driver gives it (SQLite: text), parsed below by fromisoformat: peewee's
+    # own parsing tries its formats one by one, the most of this list's cost per row
+    query = (Scan.select(Scan.id, Scan.scanned_at.coerce(False), Scan.flags, Scan.checkpoint,
+                         Scan.user)
+             .where(Scan.estate == estate, Scan.scanned_at >= start, Scan.scanned_at < end,
+                    Scan.flags != ""))
     if user is not None:
         query = query.where(Scan.user == user)
-    rows = list(query.tuples())
-    users = {u.id: u for u in User.select().where(User.id.in_([r[0] for r in rows]))}
-    return sorted(({"user": users[uid], "scans": n, "flagged": int(flagged or 0),
-                    "rounds": rounds} for uid, n, flagged, rounds in rows),
+    rows = list(query.order_by(Scan.scanned_at).limit(limit).tuples())
+    if not rows:
+        return []
+    points = {i: SimpleNamespace(id=i, name=name) for i, name in Checkpoint.select(
+        Checkpoint.id, Checkpoint.name).where(Checkpoint.id.in_({r[3] for r in rows})).tuples()}
+    people = {i: SimpleNamespace(id=i, display_name=name) for i, name in User.select(
+        User.id, User.display_name).where(User.id.in_({r[4] for r in rows})).tuples()}
+    return [FlaggedScan(i, at if isinstance(at, datetime) else datetime.fromisoformat(at),
+                        flags, points[point], people[person])
+            for i, at, flags, point, person in rows]
+
+
+def _month_figures(estate, first, last, now, user=None):
+    """Per guard over `estate`'s local days first..last (dates), as _guard_summary gives
+    from loaded scans: [{"user", "scans", "flagged", "rounds"}] by name. The ended days come
+    from their PatrolDay rows (month_rollup.py); the others (today, a day the job has not
+    counted yet) from the scans, one grouped index read per run of such days. A round
+    scanned on two days counts once. user: only theirs (None: everyone's)."""
+    today = estate.today(now)
+    stored = month_rollup.stored_days(estate, first, min(last, today - timedelta(days=1)),
+                                      user) if first < today else {}
+    figures = {}
+
+    def add(counted):
+        for uid, (n, flagged, rounds) in counted.items():
+            row = figures.setdefault(uid, [0, 0, set()])
+            row[0] += n
+            row[1] += flagged
+            row[2] |= rounds
+
+    for counted in stored.values():
+        add(counted)
+    runs = []  # the runs of days without a row, counted live
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        if day in stored:
+            continue
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    for run_first, run_last in runs:
+        add(month_rollup.count_scans(estate, *estate.day_bounds(run_first, run_last), user))
+    users = {u.id: u for u in User.select().where(User.id.in_(list(figures)))} if figures \
+        else {}
+    return sorted(({"user": users[uid], "scans": n, "flagged": flagged, "rounds": len(rounds)}
+                   for uid, (n, flagged, rounds) in figures.items()),
                   key=lambda r: r["user"].display_name)
 
 
@@ -126,12 +186,12 @@ def month_report(estate, year, month, now, user=None):
         row["partial"] += status == PARTIAL
     for row in routes.values():
         row["completion"] = _percent(row["done"], row["total"])
-    guards = _scan_figures(estate, start, end, user)
+    guards = _month_figures(estate, first, first.replace(
+        day=calendar.monthrange(year, month)[1]), now, user)
     return {"first": first, "routes": sorted(routes.values(), key=lambda r: r["route"].name),
             "completion": _percent(sum(v.done for v in views), sum(v.total for v in views)),
             "rounds": len(views),
             "missed": [v for v in views if v.status(now) == MISSED],
-            "flagged": _scans_between(estate, start, end, user, flagged_only=True,
-                                      limit=FLAGGED_SHOWN),
+            "flagged": _flagged_scans(estate, start, end, user),
             "flagged_count": sum(g["flagged"] for g in guards),
             "guards": guards}
