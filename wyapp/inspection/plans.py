@@ -158,17 +158,36 @@ def board(estate, now):
 def raise_overdue_alerts(now):
     """Alert the plan's engineers and the supervisors once per slot whose deadline passed
     before `now` (naive UTC) unsubmitted (idempotent; the periodic job). Returns the number
-    of notifications made."""
-    raised = 0
-    for estate in Estate.active_ones():
+    of notifications made.
+
+    Set-based (issue 23): the active plans of every active estate in one read, the recent
+    slots computed from each estate's clock, then one read of the submitted sheets and one
+    of the alerts already made for the late slots of all estates; only a slot left over
+    (late, unsubmitted, not alerted) does any more. Safe run twice or on two workers: the
+    unique OverdueAlert row of a slot decides who alerts (_alert_once)."""
+    estates, late = {}, []
+    for plan in (Plan.select(Plan, Equipment, Checklist, Estate).join(Equipment)
+                 .switch(Plan).join(Checklist).switch(Plan).join(Estate)
+                 .where(Estate.active, Plan.active).order_by(Estate.name, Equipment.code)):
+        estate = plan.estate = estates.setdefault(plan.estate_id, plan.estate)
         local_now = estate.local(now)
-        slots = make_slots(active_plans(estate), estate,
-                           lambda p, at=local_now: recent_periods(p.frequency, at))
-        for slot in slots:
-            late = slot.deadline <= now and slot.deadline > slot.plan.created_at
-            if not late or (slot.sheet is not None and slot.sheet.submitted):
-                continue
-            raised += _alert_once(estate, slot)
+        for period, shift in recent_periods(plan.frequency, local_now):
+            starts, deadline = slot_window(estate, plan.frequency, period, shift)
+            if plan.created_at < deadline <= now:
+                late.append(Slot(plan, period, shift, starts, deadline))
+    if not late:
+        return 0
+    plan_ids = sorted({slot.plan.id for slot in late})
+    since = min(slot.period for slot in late)
+    done = set(Sheet.select(Sheet.plan, Sheet.period, Sheet.shift).where(
+        Sheet.plan.in_(plan_ids), Sheet.period >= since,
+        Sheet.status == "已提交").tuples())
+    done.update(OverdueAlert.select(OverdueAlert.plan, OverdueAlert.period, OverdueAlert.shift)
+                .where(OverdueAlert.plan.in_(plan_ids), OverdueAlert.period >= since).tuples())
+    raised = 0
+    for slot in late:
+        if (slot.plan.id, slot.period, slot.shift) not in done:
+            raised += _alert_once(slot.plan.estate, slot)
     return raised
 
 

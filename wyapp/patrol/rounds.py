@@ -240,25 +240,73 @@ def ensure_round(view):
 
 
 def close_expired_rounds(now, lookback=timedelta(days=2), alert=True):
-    """Store the final state of every ended round and alert once about missed/partial ones
-    (alert=False: mark them alerted without notifying, as the demo history does)."""
+    """Store the final state of every round of the active estates that ended in
+    (now - lookback, now] (naive UTC) and is not closed yet, and alert once about missed or
+    partial ones (alert=False: mark them alerted without notifying, as the demo history
+    does). Returns {"closed": n, "alerted": n}.
+
+    Set-based (issue 23): the windows come from each estate's cached set-up (structure()),
+    one read of the stored rounds of every estate at once says which are closed already,
+    and rows and scans are read only for the rounds to close now; a pass with nothing to
+    close costs three small reads however many estates share the database. Safe run twice,
+    late or on two workers at once: a round is closed by a conditional UPDATE (closed_at IS
+    NULL) and alerted by another (alerted_at IS NULL)."""
+    start = now - lookback
+    version = (_version.first() or (None,))[0]
+    order, views, schedules, stops = {}, {}, {}, {}
+    for position, estate in enumerate(Estate.active_ones()):
+        found = structure(estate, version)
+        if not found.schedules:
+            continue
+        computed, by_id, _ = computed_rounds(estate, start, now, None, None, found)
+        views.update(computed)
+        for schedule in by_id.values():
+            schedule.estate = estate  # the row, not a lazy read per schedule
+        schedules.update(by_id)
+        stops.update(found.stops)
+        order[estate.id] = position
+    if not schedules:
+        return {"closed": 0, "alerted": 0}
+    open_ids = []
+    for row_id, schedule_id, starts_at, ends_at, closed_at in _round_marks(
+            now, start, start - LONGEST_WINDOW, sorted(schedules)):
+        view = views.get((schedule_id, starts_at))
+        if closed_at is not None:
+            views.pop((schedule_id, starts_at), None)
+        elif (ends_at if view is None else view.ends_at) <= now:
+            open_ids.append(row_id)
+    if open_ids:  # stored, ended, not closed: their rows and scans (a few, at most)
+        rows = list(Round.select().where(Round.id.in_(open_ids)))
+        _add_rows(views, rows, schedules, stops)
+        by_row = {v.row.id: v for v in views.values() if v.row is not None}
+        for scan in (Scan.select(Scan, User).join(User)
+                     .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
+            by_row[scan.round_id].scans.append(scan)
     closed = alerted = 0
-    for estate in Estate.active_ones():
-        for view in rounds_between(estate, now - lookback, now):
-            if view.ends_at > now or view.closed:
+    ended = [v for v in views.values() if v.ends_at <= now and not v.closed]
+    for view in sorted(ended, key=lambda v: (order[v.schedule.estate_id], v.starts_at,
+                                             v.schedule.id)):
+        estate = view.schedule.estate
+        status = view.status(now)
+        with db.atomic():
+            row = ensure_round(view)
+            won = (Round.update(closed_at=now, status=status, done=len(view.counted_ids()),
+                                total=len(view.checkpoints))
+                   .where(Round.id == row.id, Round.closed_at.is_null()).execute())
+            if not won:  # another worker closed it first
                 continue
-            status = view.status(now)
-            with db.atomic():
-                row = ensure_round(view)
-                won = (Round.update(closed_at=now, status=status, done=len(view.counted_ids()),
-                                    total=len(view.checkpoints))
-                       .where(Round.id == row.id, Round.closed_at.is_null()).execute())
-                if not won:  # another worker closed it first
-                    continue
-                closed += 1
-                if status in (PARTIAL, MISSED) and _alert(estate, view, status, now, alert):
-                    alerted += 1
+            closed += 1
+            if status in (PARTIAL, MISSED) and _alert(estate, view, status, now, alert):
+                alerted += 1
     return {"closed": closed, "alerted": alerted}
+
+
+# (id, schedule id, starts_at, ends_at, closed_at) of the stored rounds overlapping
+# [start, end) of the schedules: which computed windows are closed already
+_round_marks = Prepared(lambda end, start, earliest, schedule_ids: Round.select(
+    Round.id, Round.schedule, Round.starts_at, Round.ends_at, Round.closed_at).where(
+    Round.schedule.in_(schedule_ids), Round.starts_at >= earliest, Round.starts_at < end,
+    Round.ends_at > start).tuples())
 
 
 def _alert(estate, view, status, now, send=True):

@@ -12,7 +12,7 @@ from datetime import timedelta
 from ..errors import DomainError, NotAllowed
 from ..inspection.checklists import add_item, create_checklist
 from ..inspection.models import Checklist
-from ..models import User, notify
+from ..models import Estate, User, notify
 from .applications import log
 from .flow import INSPECTORS, _move
 from .models import (
@@ -150,10 +150,18 @@ def _inspectors(estate):
 
 def alert_overdue(now):
     """Periodic job: one alert per renovation whose 装修巡查 is past due (once per due date),
-    and one per violation past its rectification deadline (once); returns how many."""
+    and one per violation past its rectification deadline (once), each by its estate's
+    date at `now` (naive UTC); returns how many. Safe run twice or on two workers at once:
+    each alert is claimed by a conditional UPDATE first."""
     raised = 0
-    late = (Renovation.select().where(Renovation.status.in_(UNDER_WAY),
-                                      Renovation.next_inspection.is_null(False)))
+    # no estate's date is later than UTC's + 14 hours: only what is past due somewhere is
+    # read, with its estate (issue 23: the minute's job reads nothing when nothing is late)
+    latest = (now + timedelta(hours=14)).date()
+    late = (Renovation.select(Renovation, Estate).join(Estate)
+            .where(Renovation.status.in_(UNDER_WAY), Renovation.next_inspection < latest,
+                   Renovation.inspection_alerted_on.is_null()
+                   | (Renovation.inspection_alerted_on != Renovation.next_inspection))
+            .order_by(Renovation.id))
     for renovation in late:
         estate = renovation.estate
         due = renovation.next_inspection
@@ -169,8 +177,10 @@ def alert_overdue(now):
                f"装修巡查逾期：{renovation.unit.label}（{renovation.code}）",
                f"应于 {due:%Y-%m-%d} 巡查", f"/renovation/{renovation.id}")
         raised += 1
-    overdue = (Violation.select().join(Renovation)
-               .where(Violation.status == "待整改", Violation.overdue_alerted_at.is_null()))
+    overdue = (Violation.select(Violation, Renovation, Estate).join(Renovation).join(Estate)
+               .where(Violation.status == "待整改", Violation.overdue_alerted_at.is_null(),
+                      Violation.deadline < latest)
+               .order_by(Violation.id))
     for violation in overdue:
         renovation = violation.renovation
         estate = renovation.estate

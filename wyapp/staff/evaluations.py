@@ -17,16 +17,18 @@ day of 事假/其他 − 2 a day of 病假 (年假 and 调休 are entitlements),
 (StaffSettings, summing to 100).
 """
 import json
+import operator
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
+from functools import reduce
 
-from peewee import IntegrityError
+from peewee import SQL, IntegrityError, fn
 
 from ..db import db
 from ..errors import DomainError, NotAllowed
 from ..inspection.models import Sheet
-from ..models import Estate, User, notify
+from ..models import Estate, User, UserEstate, UserRole, notify
 from ..patrol.models import Scan
 from ..patrol.rounds import DONE, rounds_between
 from ..service.models import Complaint, WorkOrder
@@ -241,21 +243,47 @@ def draft_month(estate, first, now):
 
 
 def draft_due(now):
-    """The periodic job (every tick): once an estate's month has ended (its local date), draft
-    that month's evaluations, once: nothing happens while one of them exists. At most one
-    estate is drafted per tick (a month of facts is read for it), so a company of many
-    estates spreads the work over its first minutes of the month. Returns {estate name:
-    drafted}."""
-    for estate in Estate.active_ones():
+    """The periodic job (every tick): once an estate's month has ended (its local date at
+    `now`, naive UTC), draft that month's evaluations, once: nothing happens while one of
+    them exists. At most one estate is drafted per tick (a month of facts is read for it),
+    so a company of many estates spreads the work over its first minutes of the month.
+    Returns {estate name: drafted}.
+
+    Set-based (issue 23): the estates (each one's last month from its own clock, grouped by
+    month), then one query for the first of them by name that has someone to evaluate and
+    no evaluation of that month yet; a tick with nothing to draft costs those two reads
+    however many estates there are. Safe on two workers at once: the unique (estate, user,
+    month) row keeps one evaluation each (draft_month)."""
+    estates = list(Estate.active_ones())
+    firsts, by_month = {}, {}
+    for estate in estates:
+        first = _last_month_first(estate, now, firsts)
+        by_month.setdefault(month_key(first), []).append(estate.id)
+    if not estates:
+        return {}
+    staff = (UserEstate.select(SQL("1")).join(User)
+             .where(UserEstate.estate == Estate.id, User.active,
+                    User.id.in_(UserRole.select(UserRole.user)
+                                .where(UserRole.role.in_(list(TEAMS.values()))))))
+    undrafted = reduce(operator.or_, [
+        Estate.id.in_(ids) & ~fn.EXISTS(Evaluation.select(SQL("1")).where(
+            Evaluation.estate == Estate.id, Evaluation.month == month))
+        for month, ids in by_month.items()])
+    found = (Estate.select(Estate.id).where(undrafted, fn.EXISTS(staff))
+             .order_by(Estate.name, Estate.id).limit(1).scalar())
+    if found is None:
+        return {}
+    estate = next(e for e in estates if e.id == found)
+    return {estate.name: draft_month(estate, _last_month_first(estate, now, firsts), now)}
+
+
+def _last_month_first(estate, now, memo):
+    """The first day of the local month before the estate's month at `now` (naive UTC);
+    memo: {time zone name: that day}, shared by the estates of one zone."""
+    if estate.timezone not in memo:
         today = estate.today(now)
-        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-        if Evaluation.select().where(Evaluation.estate == estate,
-                                     Evaluation.month == month_key(first)).exists():
-            continue
-        if not evaluated_staff(estate):
-            continue
-        return {estate.name: draft_month(estate, first, now)}
-    return {}
+        memo[estate.timezone] = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return memo[estate.timezone]
 
 
 def facts_of(evaluation):
