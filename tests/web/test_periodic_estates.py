@@ -14,6 +14,8 @@ from tests.factories import gate as gate_make
 from tests.factories import inspection as inspection_make
 from tests.factories import patrol as patrol_make
 from tests.factories import renovation as renovation_make
+from wyapp.alerts.digest import queue_digests
+from wyapp.alerts.models import Delivery, Robot
 from wyapp.dashboard import weekly
 from wyapp.dashboard.models import DailyRollup, WeeklyReport
 from wyapp.dashboard.rollup import BACKFILL_DAYS, SETTLE, refresh
@@ -192,3 +194,26 @@ def test_renovation_overdue_by_the_date_of_an_estate_a_day_ahead(in_db):
         alerted = Renovation.select().where(Renovation.inspection_alerted_on.is_null(False))
         assert [r.estate_id for r in alerted] == [ahead.id]
         assert renovation_inspections.alert_overdue(at) == 0
+
+
+def test_digests_of_robots_in_estates_of_other_zones(in_db):
+    """At 01:30 UTC on 15 June: 示范花园's robot (Shanghai, 09:30) has queued its digest of
+    the 14th already; 乙小区's (Tokyo, 10:30) is due, for its own 14th; 丙小区's (Berlin,
+    03:30) waits for its 08:00."""
+    at = datetime(2026, 6, 15, 1, 30)
+    with in_db():
+        home = _home()
+        robots = {}
+        for estate in (home, factories.estate("乙小区", buildings=1, timezone="Asia/Tokyo"),
+                       factories.estate("丙小区", buildings=1, timezone="Europe/Berlin")):
+            robots[estate.name] = Robot.create(
+                estate=estate, name="值班群", kind="wecom", webhook="http://127.0.0.1:9/x",
+                kinds="digest", digest_hour=8)
+        Delivery.create(robot=robots["示范花园"], purpose="digest", period="digest:2026-06-14",
+                        payload="{}", next_attempt_at=at, created_at=at)
+        assert queue_digests(at) == 1
+        queued = {(d.robot_id, d.period) for d in Delivery.select()}
+        assert queued == {(robots["示范花园"].id, "digest:2026-06-14"),
+                          (robots["乙小区"].id, "digest:2026-06-14")}
+        assert queue_digests(at) == 0
+        assert queue_digests(datetime(2026, 6, 15, 6, 0)) == 1  # 08:00 in Berlin
