@@ -36,9 +36,7 @@ def daily_visitor_log(estate, day, now=None):
     rows = [_log_row(estate, v) for v in visits]
     hours = Counter(estate.local(v.time_in).hour for v in visits)
     purposes = Counter(v.purpose for v in visits)
-    staying = (Visit.select().where(Visit.estate == estate, Visit.time_in < cut,
-                                    Visit.time_out.is_null() | (Visit.time_out >= cut))
-               .order_by(Visit.time_in, Visit.id))
+    staying = sorted(_on_site_at(estate, cut), key=lambda v: (v.time_in, v.id))
     return {
         "day": day, "visits": rows, "total": len(visits),
         "people": sum(v.party_size for v in visits),
@@ -49,6 +47,18 @@ def daily_visitor_log(estate, day, now=None):
         "on_site_label": "午夜仍在场" if over else "现在仍在场",
         "vehicles": vehicles_of_day(estate, day),
     }
+
+
+def _on_site_at(estate, moment):
+    """The estate's visits on site at `moment` (naive UTC): still in, or left after it.
+    Two reads, each served by its own index (the partial visit_on_site; the estate and
+    time_out): one read with the OR walked every earlier visit of the estate on SQLite, ×2.4
+    at three years of 400 000 visits (bench/scale.py --size full)."""
+    still_in = Visit.select().where(Visit.estate == estate, Visit.time_out.is_null(),
+                                    Visit.time_in < moment)
+    left_after = Visit.select().where(Visit.estate == estate, Visit.time_out >= moment,
+                                      Visit.time_in < moment)
+    return [*still_in, *left_after]
 
 
 def _log_row(estate, visit):
