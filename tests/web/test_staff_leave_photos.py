@@ -75,3 +75,35 @@ def test_a_photo_something_else_refers_to_stays_when_the_request_is_withdrawn(
     assert login("guard").post(f"/staff/leave/{leave_id}/withdraw").status_code == 302
     with in_db():
         assert Photo.select().where(Photo.id == photo_id).exists() and storage().exists(key)
+
+
+def test_a_request_withdrawn_after_the_supervisor_approved_keeps_its_sick_note(
+        app, in_db, now, login):
+    """Longer than the threshold it waits for the manager after the 主管 said yes: withdrawn
+    then, somebody has decided on it (the 主管's approval was made on the note), so the note
+    stays as that decision's record, shown to the applicant and the leads."""
+    leave_id, photo_id, key = _ask(in_db, now)
+    with in_db():
+        Leave.update(needs_manager=True).where(Leave.id == leave_id).execute()
+    assert login("supervisor").post(f"/staff/leave/{leave_id}/approve").status_code == 302
+    guard = login("guard")
+    assert guard.post(f"/staff/leave/{leave_id}/withdraw").status_code == 302
+    page = guard.get(f"/staff/leave/{leave_id}").text
+    assert "已撤回" in page and f"/photos/{photo_id}.jpg" in page
+    assert login("supervisor").get(f"/photos/{photo_id}.jpg").status_code == 200
+    with in_db():
+        assert Leave.get_by_id(leave_id).photo_id == photo_id and storage().exists(key)
+
+
+def test_withdrawing_twice_or_someone_elses_request_changes_nothing(app, in_db, now, login):
+    leave_id, photo_id, key = _ask(in_db, now)
+    for other in ("gate", "supervisor", "manager"):
+        assert login(other).post(f"/staff/leave/{leave_id}/withdraw").status_code in (403, 404)
+    with in_db():
+        assert Photo.select().where(Photo.id == photo_id).exists() and storage().exists(key)
+    guard = login("guard")
+    assert guard.post(f"/staff/leave/{leave_id}/withdraw").status_code == 302
+    again = guard.post(f"/staff/leave/{leave_id}/withdraw")
+    assert again.status_code == 422 and "只有待审批的请假可以撤回" in again.text
+    with in_db():
+        assert Leave.get_by_id(leave_id).status == "已撤回"

@@ -6,11 +6,12 @@ from a half day to a half day of the estate's calendar: 上午 is 00:00–12:00,
 local; its UTC bounds are stored with it, so approved leave takes the person off every
 roster entry starting inside it (rosters.on_leave).
 
-The photo (a sick note): a request decided on — approved or refused — keeps it, since it is
-the evidence that decision was made on (seed: the 主任 approves the 病、事假的申请报告; what a
-request was refused on is part of its record, like the refusal's reason). A request
-withdrawn before anyone decided is nobody's record: its photo, health data of the
-applicant, is deleted with it (row and stored file), unless something else refers to it.
+The photo (a sick note): a request decided on — approved or refused, or withdrawn after the
+主管 approved it while it waited for the manager — keeps it, since it is the evidence that
+decision was made on (seed: the 主任 approves the 病、事假的申请报告; what a request was
+refused on is part of its record, like the refusal's reason). A request withdrawn before
+anyone decided is nobody's record: its photo, health data of the applicant, is deleted with
+it (row and stored file), unless something else refers to it.
 """
 import logging
 from datetime import datetime, time, timedelta
@@ -149,15 +150,19 @@ def refuse(leave, user, reason, now):
 
 def withdraw(leave, user):
     """The applicant takes back a request still 待审批 (已撤回). Its photo (a sick note) is
-    deleted, row then stored file, unless another row refers to it (Photo.referred): nobody
-    decided on the request, so the note is no record of anything. Returns the Leave.
+    deleted, row then stored file, when nobody decided on the request yet (the note is no
+    record of anything) and no other row refers to it (Photo.referred); a request the 主管
+    approved (waiting for the manager) keeps it, the record of that approval. Returns the
+    Leave.
     Raises NotAllowed (not the applicant), DomainError (no longer 待审批)."""
     if leave.user_id != user.id:
         raise NotAllowed("只能撤回自己的请假。")
     if leave.status != PENDING:
         raise DomainError("只有待审批的请假可以撤回。")
     step = _step(leave)
-    photo = Photo.get_or_none(Photo.id == leave.photo_id) if leave.photo_id else None
+    decided = leave.supervisor_at is not None  # the 主管 approved: a decision made on it
+    photo = (Photo.get_or_none(Photo.id == leave.photo_id)
+             if leave.photo_id and not decided else None)
     with db.atomic():
         leave.status = WITHDRAWN
         _decided(leave, step)

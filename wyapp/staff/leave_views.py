@@ -88,7 +88,8 @@ def leave_decide(leave_id, action):
         abort(403, error.message)
     except DomainError as error:
         show_error(form, error, default="reason")
-        return render("staff/leave.html", "decision", leave=Leave.get_by_id(leave.id),
+        leave = Leave.get_by_id(leave.id)  # as it is now (the one above was changed in memory)
+        return render("staff/leave.html", "decision", leave=leave,
                       can_decide=can_decide(leave, current_user), refuse_form=form), 422
     flash(message, "success")
     return redirect(url_for("staff.leave", leave_id=leave.id))
