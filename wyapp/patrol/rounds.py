@@ -253,15 +253,14 @@ def close_expired_rounds(now, lookback=timedelta(days=2), alert=True):
     NULL) and alerted by another (alerted_at IS NULL)."""
     start = now - lookback
     version = (_version.first() or (None,))[0]
-    order, views, schedules, stops = {}, {}, {}, {}
+    order, views, schedules, stops, owners = {}, {}, {}, {}, {}  # owners: {schedule id: estate}
     for position, estate in enumerate(Estate.active_ones()):
         found = structure(estate, version)
         if not found.schedules:
             continue
         computed, by_id, _ = computed_rounds(estate, start, now, None, None, found)
         views.update(computed)
-        for schedule in by_id.values():
-            schedule.estate = estate  # the row, not a lazy read per schedule
+        owners.update(dict.fromkeys(by_id, estate))
         schedules.update(by_id)
         stops.update(found.stops)
         order[estate.id] = position
@@ -286,7 +285,7 @@ def close_expired_rounds(now, lookback=timedelta(days=2), alert=True):
     ended = [v for v in views.values() if v.ends_at <= now and not v.closed]
     for view in sorted(ended, key=lambda v: (order[v.schedule.estate_id], v.starts_at,
                                              v.schedule.id)):
-        estate = view.schedule.estate
+        estate = owners[view.schedule.id]
         status = view.status(now)
         with db.atomic():
             row = ensure_round(view)
