@@ -155,10 +155,18 @@ class S3Storage:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def keys(self, prefix=""):
+        """Every key under `prefix` in the bucket (the app's prefix taken off). Raises
+        StorageError when the service refuses the listing (e.g. s3:ListBucket withheld)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-            for item in page.get("Contents", ()):
-                yield item["Key"][len(self.prefix):]
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", ()):
+                    yield item["Key"][len(self.prefix):]
+        except (ClientError, BotoCoreError) as error:
+            raise StorageError(f"列出对象存储失败：{prefix}（{self._code(error) or error}）") \
+                from error
 
     def send(self, key, mimetype, download_name=None, max_age=0):
         """A Flask response streaming the object through the app; raises NotStored."""

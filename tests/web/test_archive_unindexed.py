@@ -83,3 +83,57 @@ def test_a_temporary_file_of_a_put_under_way_is_not_named(app):  # noqa: F811
         f.write(b"half")
     result = _verify(app)
     assert result.exit_code == 0 and "警告" not in result.output
+
+
+def test_a_store_that_cannot_be_listed_still_gives_the_check_its_answer(app, monkeypatch):  # noqa: F811
+    """Credentials that may read and write objects but not list the bucket (s3:ListBucket
+    withheld), or a listing that fails: the indexed files are checked as before (exit 0
+    when intact), and a warning says the unindexed files were not looked for."""
+    from wyapp.storage import LocalStorage, StorageError
+
+    _file(app, "2026-11-20")
+
+    def refused(self, prefix=""):
+        raise StorageError("列出对象存储失败：archive/（AccessDenied）")
+        yield  # a generator, as keys() is
+    monkeypatch.setattr(LocalStorage, "keys", refused)
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+    assert "档案完好：1 份" in result.output
+    assert "警告：无法列出档案存储中的文件" in result.output and "AccessDenied" in result.output
+
+
+def test_the_bucket_refusing_to_list_is_a_storage_error(s3_env, make_app, database_url):  # noqa: F811
+    """S3Storage.keys turns the service's refusal (a ClientError) into StorageError, as its
+    reads and writes do, so its callers need to know of one error only."""
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from wyapp.storage import StorageError
+
+    bucket = make_bucket(s3_env)
+    app = make_app(database_url, STORAGE_URL=f"s3://{bucket}/wy", STORAGE_ENDPOINT=s3_env)
+    with app.app_context():
+        store = storage()
+
+        class Denied:
+            def paginate(self, **_):
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}},
+                                  "ListObjectsV2")
+        store.client.get_paginator = lambda _name: Denied()
+        with pytest.raises(StorageError, match="AccessDenied"):
+            list(store.keys("archive/"))
+
+
+def test_a_stray_file_name_with_control_characters_is_printed_escaped(app):  # noqa: F811
+    """A name put there by hand cannot write terminal escapes or a forged line into the
+    check's output: control characters are shown escaped."""
+    _file(app, "2026-11-20")
+    directory = app.config["DATA_DIR"] + "/archive/9"
+    os.makedirs(directory, exist_ok=True)
+    with open(directory + "/x\x1b[2J\n档案完好：99 份.pdf", "wb") as f:
+        f.write(b"%PDF")
+    result = _verify(app)
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output and "\n档案完好：99 份" not in result.output
+    assert "警告：archive/9/x\\x1b[2J\\n档案完好：99 份.pdf 不在档案索引中" in result.output

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from ..db import db, utcnow
 from ..errors import DomainError
 from ..models import Estate
+from ..storage import StorageError
 from . import services
 from .tasks import file_document_task
 
@@ -76,9 +77,13 @@ def verify():
         problems = services.verify()
         count = services.Document.select().count()
         tip = services.chain_tip()
-        extra = services.unindexed_files()
-    for key in extra:
-        click.echo(f"警告：{key} 不在档案索引中（没有任何档案记录指向它）", err=True)
+        try:
+            extra = services.unindexed_files()
+        except StorageError as error:  # listing refused (s3:ListBucket withheld), store down
+            extra = []
+            click.echo(f"警告：无法列出档案存储中的文件（{error}），未检查索引以外的文件", err=True)
+    for key in extra:  # a name put there by hand: its control characters shown escaped
+        click.echo(f"警告：{_printable(key)} 不在档案索引中（没有任何档案记录指向它）", err=True)
     note = f"；另有 {len(extra)} 个文件不在索引中，见上方警告" if extra else ""
     if problems:
         for line in problems:
@@ -86,3 +91,10 @@ def verify():
         click.echo(f"档案校验失败：{len(problems)} 处问题（共 {count} 份）{note}。", err=True)
         sys.exit(1)
     click.echo(f"档案完好：{count} 份，链尾哈希 {tip}{note}")
+
+
+def _printable(text):
+    """`text` with its control characters (newline, ESC…) written as escapes (\\n, \\x1b),
+    so a file name cannot forge a line or a terminal sequence in the output."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
