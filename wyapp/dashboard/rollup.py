@@ -21,7 +21,7 @@ import operator
 from datetime import timedelta
 from functools import reduce
 
-from peewee import SQL, fn
+from peewee import SQL, Select, fn
 
 from ..db import db
 from ..gate.models import VehicleEntry, Visit
@@ -71,8 +71,11 @@ def _late_rows(estates, now, stale):
     is found at the next one. Sheets likewise by submission time."""
     moved = []
     marks = {m.name: m for m in RollupMark.select()}
-    for name, model, dated in SOURCES:
-        top = model.select(fn.MAX(model.id)).scalar() or 0
+    # the top id of every source table in one statement (each an index's last entry)
+    tops = Select(columns=[model.select(fn.MAX(model.id)) for _, model, _ in SOURCES]) \
+        .bind(db).tuples().first()
+    for (name, model, dated), top in zip(SOURCES, tops, strict=True):
+        top = top or 0
         mark = marks.get(name)
         if mark is None:
             for key in (name, name + LAG):
