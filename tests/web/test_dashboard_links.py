@@ -178,3 +178,35 @@ def test_a_figure_links_only_to_a_list_its_reader_may_open(login, username):
     home = client.get("/").text  # the home page's panel: the same figures, the same rule
     for href in re.findall(r'<a class="kpi[^"]*" href="([^"]*)"', home):
         assert client.get(href.replace("&amp;", "&")).status_code == 200, href
+
+
+@pytest.mark.clock
+@pytest.mark.parametrize("username", ["admin", "supervisor", "manager"])
+def test_a_linked_service_figure_counts_the_rows_its_reader_sees(login, in_db, now, username):
+    """The complaint list shows a reader outside the desk (系统管理员) only 我负责的, whatever
+    tab the link asks for: the complaint figures (counted over the estate) are not linked
+    for them; for every reader, a linked order or complaint figure is the rows it opens."""
+    with in_db():
+        estate = home()
+        start, _ = estate.day_bounds(estate.today(now))
+        early = start + timedelta(minutes=5)
+        sf.work_order(now=early)
+        sf.work_order(now=early, due_at=early + timedelta(minutes=1))
+        sf.work_order(now=early - timedelta(days=2), status="完工", completed_at=early)
+        sf.complaint(now=early)
+        sf.complaint(now=now - timedelta(days=3))
+    client = login(username)
+    page = client.get("/dashboard/").text
+    values, links = kpis(page)
+    rows = {"报修工单": r'<a class="row-link" href="/service/orders/\d+"',
+            "投诉": r'<a class="row-link" href="/service/complaints/\d+"'}
+    for (group, label), href in links.items():
+        if group in rows and label != "今日受理":
+            shown = len(re.findall(rows[group], client.get(href).text))
+            assert int(values[(group, label)]) == shown, (group, label)
+    if username == "admin":
+        assert not any(group == "投诉" for group, _ in links)
+        assert '<span class="kpi"><strong>2</strong><span>处理中</span></span>' in page
+    else:
+        assert {label for group, label in links if group == "投诉"} == {"处理中", "已超时",
+                                                                        "今日受理"}

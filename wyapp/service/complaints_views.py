@@ -53,6 +53,12 @@ def complaints():
                   else {"mine": "我负责的"})
 
 
+# Who sees the list a tab names (auth.role_required's attribute, read by the dashboard's
+# may_open): anyone else gets 我负责的 whatever tab a link asks for, so an estate-wide figure
+# (投诉 处理中 / 已超时) is not linked to it for them.
+complaints.roles = frozenset(DESK)
+
+
 @bp.route("/complaints/new", methods=["GET", "POST"])
 @role_required(*DESK)
 @estate_required
