@@ -131,3 +131,17 @@ def test_a_late_scan_of_an_old_month_deletes_that_days_row(walked):
     assert not PatrolDay.select().where(PatrolDay.day == old_day).exists()
     report = reports.month_report(walked.estate, old_day.year, old_day.month, local(11, 4))
     assert [(g["user"].username, g["scans"]) for g in report["guards"]] == [("guard", 1)]
+
+
+def test_an_older_database_gets_the_patrol_day_tables(make_app, any_db_url):
+    """0009 adds PatrolDay and PatrolDayMark to a database made before them."""
+    from wyapp.cli import migration_groups
+    from wyapp.db import SchemaMigration, db, migrate
+
+    app = make_app(database_url=any_db_url, with_demo=False)
+    with app.app_context(), db.connection_context():
+        db.drop_tables([PatrolDay, PatrolDayMark])
+        SchemaMigration.delete().where(
+            SchemaMigration.name == "patrol:0009_patrol_days").execute()
+        assert migrate(migration_groups()) == ["patrol:0009_patrol_days"]
+        assert PatrolDay.select().count() == 0 and PatrolDayMark.select().count() == 0

@@ -221,8 +221,21 @@ def _scale_indexes_2(migrator):
         model._schema.create_indexes(safe=True)
 
 
+# The usual province reads the newest plated cars too (plates.py): on PostgreSQL the
+# estate's index alone gives no id order, so it read and sorted all of an estate's cars.
+VehicleEntry.add_index(VehicleEntry.index(VehicleEntry.estate, VehicleEntry.id,
+                                          where=VehicleEntry.plate != "",
+                                          name="vehicle_entry_plated"))
+
+
+def _vehicle_entry_plated(migrator):
+    """0005_vehicle_entry_plated: the index above (issue 23)."""
+    VehicleEntry._schema.create_indexes(safe=True)
+
+
 MIGRATIONS = MigrationGroup("gate", [GateSettings, Invitation, Visit, VehicleEntry,
                                      ReleaseSlip, SlipItem, WatchEntry, PurgeRun],
                             [("0002_plate_on_site_once", _plate_on_site_once),
                              ("0003_scale_indexes", _scale_indexes),
-                             ("0004_scale_indexes_2", _scale_indexes_2)])
+                             ("0004_scale_indexes_2", _scale_indexes_2),
+                             ("0005_vehicle_entry_plated", _vehicle_entry_plated)])
