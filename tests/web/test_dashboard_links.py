@@ -210,3 +210,27 @@ def test_a_linked_service_figure_counts_the_rows_its_reader_sees(login, in_db, n
     else:
         assert {label for group, label in links if group == "投诉"} == {"处理中", "已超时",
                                                                         "今日受理"}
+
+
+@pytest.mark.clock
+def test_a_finished_day_that_is_no_day_is_ignored(login, in_db, now):
+    """?completed= typed by hand (no day, a calendar edge, markup, NUL-free junk): the tab
+    as it is without the filter, on the list, its next page and its export; never a 500."""
+    from urllib.parse import quote
+
+    from tests.web.test_no_500 import ONE_OF_EACH_KIND
+
+    with in_db():
+        estate = home()
+        early = estate.day_bounds(estate.today(now))[0] + timedelta(minutes=5)
+        done = sf.work_order(now=early, status="完工", completed_at=early)
+    client = login("manager")
+    edges = ["0000-00-00", "2026-02-30", "9999-12-31", "0001-01-01"]
+    for value in [v for v in ONE_OF_EACH_KIND if "\x00" not in v] + edges:
+        q = quote(value, safe="", errors="surrogatepass")
+        page = client.get(f"/service/orders?tab=all&completed={q}")
+        assert page.status_code == 200, value
+        if value not in ("2026-06-15", "9999-12-31", "0001-01-01"):  # days of the calendar
+            assert order_codes(page.text) == [done.code] and "完工的工单" not in page.text
+        assert client.get(f"/service/orders?tab=all&completed={q}&page=2").status_code == 200
+        assert client.get(f"/exports/work_orders.xlsx?tab=all&completed={q}").status_code == 200
