@@ -36,9 +36,14 @@ def _home():
     return Estate.get(Estate.name == "示范花园")
 
 
-def _idle_estates(n=3):
-    """Estates with nothing for any job to do (no staff, no records), created now."""
-    return [factories.estate(f"空闲小区{i}", buildings=1) for i in range(n)]
+def _idle_estates(n=3, created_at=None):
+    """Estates with nothing for any job to do (no staff, no records), created at
+    `created_at` (naive UTC; default the clock's now)."""
+    made = [factories.estate(f"空闲小区{i}", buildings=1) for i in range(n)]
+    if created_at is not None:
+        Estate.update(created_at=created_at).where(
+            Estate.id.in_([e.id for e in made])).execute()
+    return made
 
 
 def test_purge_blanks_each_estate_by_its_own_retention(in_db):
@@ -135,8 +140,7 @@ def test_weekly_reports_of_an_estate_whose_week_ended_on_its_own_clock(in_db):
     with in_db():
         home = dash.aged(_home(), at)
         dash.weekly_report(home, at)
-        _idle_estates()  # made now: no report for a week before they existed
-        Estate.update(created_at=at).where(Estate.name.startswith("空闲")).execute()
+        _idle_estates(created_at=at)  # no report for a week before they existed
         far = dash.aged(factories.estate("乙小区", buildings=1,
                                          timezone="America/Los_Angeles"), at)
         assert weekly.draft_due(at) == 1
@@ -164,7 +168,7 @@ def test_rollup_finds_the_missing_and_unsettled_days_of_a_later_estate(in_db):
     with in_db():
         home = dash.aged(_home(), at)
         _settled_rows(home, at)
-        _idle_estates()
+        _idle_estates(created_at=at)  # no ended day of their own yet
         far = dash.aged(factories.estate("乙小区", buildings=1,
                                          timezone="America/Los_Angeles"), at)
         yesterday = far.today(at) - timedelta(days=1)
