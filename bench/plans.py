@@ -27,7 +27,7 @@ from contextlib import contextmanager
 HISTORY_TABLES = frozenset({
     "scan", "round", "visit", "vehicle_entry", "work_order", "work_order_step", "complaint",
     "complaint_step", "sheet", "sheet_answer", "meter_reading", "notification", "document",
-    "incident", "alert", "delivery", "daily_rollup", "invitation", "release_slip",
+    "incident", "alert", "delivery", "daily_rollup", "invitation", "release_slip", "patrol_day",
 })
 
 # (role, page) opened daily; "{sheet}" and "{month}" are filled in from the data.
