@@ -146,3 +146,18 @@ def major_complaint(estate, now):
                       reply="已更换故障部件并加密保养", agreed=True,
                       now=now - timedelta(hours=150))
     return complaints.follow_up(made, desk, "满意", "电梯已正常", now - timedelta(hours=100))
+
+
+def with_note_kind(app):
+    """Give `app` a one-line document kind, 测试日报 (code test_note, the period printed), so
+    that an archive test files a real PDF without a feature's records. Returns `app`."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from wyapp.features import DocumentKind, Feature
+
+    app.extensions["wyapp.features"].append(Feature(name="test", documents=[DocumentKind(
+        code="test_note", title="测试日报", template="pdf/test_note.html",
+        collect=lambda estate, period: {"note": period})]))
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, DictLoader({"pdf/test_note.html": (
+        '{% extends "pdf/_base.html" %}{% block body %}{{ data.note }}{% endblock %}')})])
+    return app

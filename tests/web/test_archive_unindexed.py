@@ -46,19 +46,14 @@ def test_a_missing_file_still_fails_with_the_stray_one_warned_beside_it(app):  #
 
 def test_a_stray_object_in_the_bucket_is_warned(s3_env, make_app, database_url,  # noqa: F811
                                                  now):
-    from jinja2 import ChoiceLoader, DictLoader
 
     from tests import factories
-    from wyapp.features import DocumentKind, Feature
     from wyapp.models import Estate
 
     bucket = make_bucket(s3_env)
     app = make_app(database_url, STORAGE_URL=f"s3://{bucket}/wy", STORAGE_ENDPOINT=s3_env)
-    app.extensions["wyapp.features"].append(Feature(name="test", documents=[DocumentKind(
-        code="test_note", title="测试日报", template="pdf/test_note.html",
-        collect=lambda estate, period: {"note": period})]))
-    app.jinja_loader = ChoiceLoader([app.jinja_loader, DictLoader({"pdf/test_note.html": (
-        '{% extends "pdf/_base.html" %}{% block body %}{{ data.note }}{% endblock %}')})])
+    from tests.factories.archive import with_note_kind
+    with_note_kind(app)
     with app.app_context(), db.connection_context():
         factories.office()
         day = (Estate.get().today(now) - timedelta(days=1)).isoformat()

@@ -183,21 +183,16 @@ def test_a_store_without_conditional_writes_is_written_without_them(s3_env, tmp_
 def test_archive_verify_finds_an_object_altered_in_the_bucket(s3_env, make_app, now):
     """Someone with the bucket's keys rewrites a filed PDF, metadata and all: `archive
     verify` reads the bytes back and names it; the app's own write is still refused."""
-    from jinja2 import ChoiceLoader, DictLoader
 
     from tests import factories
     from wyapp.archive import services
     from wyapp.db import db
-    from wyapp.features import DocumentKind, Feature
     from wyapp.models import Estate
 
     bucket = make_bucket(s3_env)
     app = make_app(STORAGE_URL=f"s3://{bucket}/wy", STORAGE_ENDPOINT=s3_env)
-    app.extensions["wyapp.features"].append(Feature(name="test", documents=[DocumentKind(
-        code="test_note", title="测试日报", template="pdf/test_note.html",
-        collect=lambda estate, period: {"note": period})]))
-    app.jinja_loader = ChoiceLoader([app.jinja_loader, DictLoader({"pdf/test_note.html": (
-        '{% extends "pdf/_base.html" %}{% block body %}{{ data.note }}{% endblock %}')})])
+    from tests.factories.archive import with_note_kind
+    with_note_kind(app)
     with app.app_context(), db.connection_context():
         factories.office()
         day = (Estate.get().today(now) - timedelta(days=1)).isoformat()
