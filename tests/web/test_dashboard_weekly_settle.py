@@ -10,7 +10,8 @@ import pytest
 from tests.factories import dashboard as df
 from tests.factories import patrol as pf
 from wyapp.dashboard.models import DailyRollup, WeeklyReport
-from wyapp.dashboard.weekly import compile_week, draft_due, sign
+from wyapp.dashboard.weekly import draft_due, sign
+from wyapp.dashboard.weekly_figures import compile_week
 from wyapp.models import Estate, User
 
 

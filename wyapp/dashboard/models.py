@@ -108,7 +108,7 @@ class WeeklyReport(BaseModel):
     estate = ForeignKeyField(Estate, on_delete="CASCADE", index=False)
     week = DateField()  # the Monday
     status = CharField(max_length=4, default=DRAFT)
-    figures = TextField(default="{}")  # JSON: the compiled 本周工作总结 (weekly.compile_week)
+    figures = TextField(default="{}")  # JSON: weekly_figures.compile_week (本周工作总结)
     highlights = TextField(default="")  # 本周重点工作说明
     drafted_at = DateTimeField(default=utcnow)  # when its figures were (last) compiled
     edited_by = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")  # 编制人
