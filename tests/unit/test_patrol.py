@@ -305,6 +305,29 @@ def test_month_report(world):
     assert report["guards"][0]["scans"] == 3 and report["flagged"] == []
 
 
+def test_month_report_the_same_once_its_rounds_are_closed(world):
+    """Closed rounds are summed in SQL from their stored state, open ones counted from their
+    scans (issue 23): closing the month's rounds changes none of the report's figures."""
+    from wyapp.patrol.rounds import close_expired_rounds
+
+    scan(world, world.points[0], local(3, 22, 5))  # a 部分完成 round among the 漏巡
+    for minute, point in zip((5, 7, 9), world.points, strict=True):
+        scan(world, point, local(10, 22, minute))
+    first, now = MONTH["first"], local(11, 3)
+
+    def seen():
+        report = reports.month_report(world.estate, first.year, first.month, now)
+        return (report["rounds"], report["completion"],
+                [(r["route"].name, r["rounds"], r["done"], r["total"], r["missed"], r["partial"],
+                  r["completion"]) for r in report["routes"]],
+                [(v.starts_at, v.schedule.id, v.status(now)) for v in report["missed"]])
+    before = seen()
+    assert before[0] == 21 and before[2][0][4:6] == (19, 1)
+    close_expired_rounds(now, lookback=timedelta(days=40), alert=False)
+    assert Round.select().where(Round.closed_at.is_null(False)).count() == 21
+    assert seen() == before
+
+
 def test_device_time_parsing():
     assert parse_device_time("2026-03-10T14:05:00.000Z") == datetime(2026, 3, 10, 14, 5)
     assert parse_device_time("2026-03-10T22:05:00+08:00") == datetime(2026, 3, 10, 14, 5)

@@ -5,10 +5,12 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import NamedTuple
 
+from peewee import Case, fn
+
 from ..models import User
 from . import month_rollup, on_duty
-from .models import Checkpoint, Scan
-from .rounds import MISSED, PARTIAL, rounds_between
+from .models import Checkpoint, Round, Scan
+from .rounds import MISSED, PARTIAL, _add_rows, computed_rounds, in_order, rounds_between, structure
 
 
 def _percent(done, total):
@@ -179,32 +181,73 @@ def day_report(estate, day, now, user=None):
             "guards": _guard_summary(scans, views)}
 
 
+def _month_rounds(estate, start, cut, now, user):
+    """The rounds of a month that began at or after `start` and ended by `now` (naive UTC),
+    up to `cut`: (views of those not closed yet, with their scans; [(schedule, rounds, done,
+    total, missed, partial)] of the closed ones, summed in SQL from their stored state;
+    views of the closed 漏巡 rounds, which the report lists). A closed round keeps the state
+    it was closed with (RoundView.status), so summing the stored rows gives what the views
+    would; the month's closed rounds are never loaded one by one (issue 23)."""
+    views, schedules, stops = computed_rounds(estate, start, cut, user, None, structure(estate))
+    in_month = (Round.schedule.in_(list(schedules) or [0]), Round.starts_at >= start,
+                Round.starts_at < cut)
+    closed = Round.closed_at.is_null(False) & (Round.ends_at <= now)
+    for key in Round.select(Round.schedule, Round.starts_at).where(*in_month, closed).tuples():
+        views.pop(key, None)
+    _add_rows(views, list(Round.select().where(*in_month, ~closed)), schedules, stops)
+    by_row = {v.row.id: v for v in views.values() if v.row is not None}
+    for scan in (Scan.select(Scan, User).join(User).where(Scan.round.in_(list(by_row)))
+                 .order_by(Scan.scanned_at) if by_row else ()):
+        by_row[scan.round_id].scans.append(scan)
+    ended = [v for v in in_order(views) if start <= v.starts_at and v.ends_at <= now]
+    figures = [(schedules[sid], *numbers) for sid, *numbers in Round.select(
+        Round.schedule, fn.COUNT(Round.id), fn.SUM(Round.done), fn.SUM(Round.total),
+        fn.SUM(Case(None, [(Round.status == MISSED, 1)], 0)),
+        fn.SUM(Case(None, [(Round.status == PARTIAL, 1)], 0)))
+        .where(*in_month, closed).group_by(Round.schedule).tuples()]
+    missed = {}
+    _add_rows(missed, Round.select().where(*in_month, closed, Round.status == MISSED),
+              schedules, stops)
+    return ended, figures, list(missed.values())
+
+
 def month_report(estate, year, month, now, user=None):
     """The estate's local calendar month as of `now` (naive UTC): completion per route and
     per guard of the rounds ended by `now`, missed rounds, flagged scans. user: only their
     rounds and scans (None: everyone's)."""
     first = date(year, month, 1)
     start, end = estate.month_bounds(year, month)
-    views = [v for v in rounds_between(estate, start, min(end, now), user, closed_scans=False)
-             if start <= v.starts_at and v.ends_at <= now]
+    views, closed, closed_missed = _month_rounds(estate, start, min(end, now), now, user)
     routes = {}
+
+    def route_row(route):
+        return routes.setdefault(route.id, {"route": route, "rounds": 0, "done": 0,
+                                            "total": 0, "missed": 0, "partial": 0})
     for view in views:
-        row = routes.setdefault(view.route.id, {"route": view.route, "rounds": 0, "done": 0,
-                                                "total": 0, "missed": 0, "partial": 0})
+        row = route_row(view.route)
         status = view.status(now)
         row["rounds"] += 1
         row["done"] += view.done
         row["total"] += view.total
         row["missed"] += status == MISSED
         row["partial"] += status == PARTIAL
+    for schedule, rounds, done, total, missed, partial in closed:
+        row = route_row(schedule.route)
+        row["rounds"] += rounds
+        row["done"] += done
+        row["total"] += total
+        row["missed"] += missed
+        row["partial"] += partial
     for row in routes.values():
         row["completion"] = _percent(row["done"], row["total"])
     guards = _month_figures(estate, first, first.replace(
         day=calendar.monthrange(year, month)[1]), now, user)
     return {"first": first, "routes": sorted(routes.values(), key=lambda r: r["route"].name),
-            "completion": _percent(sum(v.done for v in views), sum(v.total for v in views)),
-            "rounds": len(views),
-            "missed": [v for v in views if v.status(now) == MISSED],
+            "completion": _percent(sum(r["done"] for r in routes.values()),
+                                   sum(r["total"] for r in routes.values())),
+            "rounds": sum(r["rounds"] for r in routes.values()),
+            "missed": sorted([*closed_missed, *(v for v in views if v.status(now) == MISSED)],
+                             key=lambda v: (v.starts_at, v.schedule.id)),
             "flagged": _flagged_scans(estate, start, end, user),
             "flagged_count": sum(g["flagged"] for g in guards),
             "guards": guards}
