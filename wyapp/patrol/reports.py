@@ -10,7 +10,15 @@ from peewee import Case, fn
 from ..models import User
 from . import month_rollup, on_duty
 from .models import Checkpoint, Round, Scan
-from .rounds import MISSED, PARTIAL, _add_rows, computed_rounds, in_order, rounds_between, structure
+from .rounds import (
+    MISSED,
+    PARTIAL,
+    add_rows,
+    computed_rounds,
+    in_order,
+    rounds_between,
+    structure,
+)
 
 
 def _percent(done, total):
@@ -194,7 +202,7 @@ def _month_rounds(estate, start, cut, now, user):
     closed = Round.closed_at.is_null(False) & (Round.ends_at <= now)
     for key in Round.select(Round.schedule, Round.starts_at).where(*in_month, closed).tuples():
         views.pop(key, None)
-    _add_rows(views, list(Round.select().where(*in_month, ~closed)), schedules, stops)
+    add_rows(views, list(Round.select().where(*in_month, ~closed)), schedules, stops)
     by_row = {v.row.id: v for v in views.values() if v.row is not None}
     for scan in (Scan.select(Scan, User).join(User).where(Scan.round.in_(list(by_row)))
                  .order_by(Scan.scanned_at) if by_row else ()):
@@ -206,7 +214,7 @@ def _month_rounds(estate, start, cut, now, user):
         fn.SUM(Case(None, [(Round.status == PARTIAL, 1)], 0)))
         .where(*in_month, closed).group_by(Round.schedule).tuples()]
     missed = {}
-    _add_rows(missed, Round.select().where(*in_month, closed, Round.status == MISSED),
+    add_rows(missed, Round.select().where(*in_month, closed, Round.status == MISSED),
               schedules, stops)
     return ended, figures, list(missed.values())
 

@@ -175,7 +175,7 @@ def computed_rounds(estate, start, end, user, checkpoint, found):
     return views, {s.id: s for s in schedules}, found.stops
 
 
-def _add_rows(views, rows, schedules, stops):
+def add_rows(views, rows, schedules, stops):
     """Put stored rounds on their computed views; a stored round whose schedule has since
     changed, so that no computed window matches it, still shows as a view of its own."""
     for row in rows:
@@ -201,7 +201,7 @@ def rounds_between(estate, start, end, user=None, checkpoint=None, closed_scans=
     views, schedules, stops = computed_rounds(estate, start, end, user, checkpoint,
                                               structure(estate))
     rows = _stored_rounds(end, start, start - LONGEST_WINDOW, list(schedules) or [0])
-    _add_rows(views, rows, schedules, stops)
+    add_rows(views, rows, schedules, stops)
     if rows:
         by_row = {v.row.id: v for v in views.values()
                   if v.row is not None and (closed_scans or v.row.closed_at is None)}
@@ -276,7 +276,7 @@ def close_expired_rounds(now, lookback=timedelta(days=2), alert=True):
             open_ids.append(row_id)
     if open_ids:  # stored, ended, not closed: their rows and scans (a few, at most)
         rows = list(Round.select().where(Round.id.in_(open_ids)))
-        _add_rows(views, rows, schedules, stops)
+        add_rows(views, rows, schedules, stops)
         by_row = {v.row.id: v for v in views.values() if v.row is not None}
         for scan in (Scan.select(Scan, User).join(User)
                      .where(Scan.round.in_(list(by_row))).order_by(Scan.scanned_at)):
